@@ -1,0 +1,32 @@
+import type { FastifyError, FastifyReply } from "fastify";
+import { ZodError } from "zod";
+import { ConflictError, NotFoundError } from "../control/instances.js";
+
+/** The one error shape of the admin API. */
+export function sendError(
+  reply: FastifyReply,
+  status: number,
+  code: string,
+  message: string,
+  details?: unknown,
+) {
+  return reply.code(status).send({ error: { code, message, ...(details === undefined ? {} : { details }) } });
+}
+
+export function zodDetails(error: ZodError) {
+  return error.issues.map((issue) => ({ path: issue.path.join("."), message: issue.message }));
+}
+
+/** Maps thrown errors to the API's error shape; unknown errors become a 500 without internals. */
+export function apiErrorHandler(error: FastifyError | Error, reply: FastifyReply) {
+  if (error instanceof ZodError)
+    return sendError(reply, 400, "validation_failed", "invalid request", zodDetails(error));
+  if (error instanceof NotFoundError) return sendError(reply, 404, "not_found", error.message);
+  if (error instanceof ConflictError) return sendError(reply, 409, "conflict", error.message);
+  const status = (error as FastifyError).statusCode;
+  if (status && status >= 400 && status < 500) {
+    return sendError(reply, status, (error as FastifyError).code ?? "bad_request", error.message);
+  }
+  reply.log.error({ err: error }, "unhandled API error");
+  return sendError(reply, 500, "internal", "internal error");
+}

@@ -1,0 +1,66 @@
+import { z } from "zod";
+
+/** One schema for every setting; sources are merged as flags > env (MCPBOX_*) > defaults. */
+export const serverConfigSchema = z.strictObject({
+  port: z.coerce.number().int().min(0).max(65_535).default(8800),
+  host: z.string().min(1).default("127.0.0.1"),
+  dataDir: z.string().min(1).default("./data"),
+  config: z.string().optional(),
+  databaseUrl: z.string().optional(),
+  redisUrl: z.string().optional(),
+  adminToken: z.string().min(16, "MCPBOX_ADMIN_TOKEN must be at least 16 characters").optional(),
+  /** Extra origins allowed to call the gateway from a browser (loopback origins are always allowed). */
+  allowedOrigins: z.array(z.string()).default([]),
+  /** Host header values accepted in addition to loopback names; "*" accepts any. */
+  allowedHosts: z.array(z.string()).default([]),
+  bodyLimitBytes: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(4 * 1024 * 1024),
+  logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  shutdownTimeoutSeconds: z.coerce.number().positive().default(10),
+  callLogArguments: z.boolean().default(false),
+});
+
+export type ServerConfig = z.infer<typeof serverConfigSchema>;
+export type ServerConfigInput = z.input<typeof serverConfigSchema>;
+
+const ENV_KEYS: Record<string, keyof ServerConfigInput> = {
+  MCPBOX_PORT: "port",
+  MCPBOX_HOST: "host",
+  MCPBOX_DATA_DIR: "dataDir",
+  MCPBOX_CONFIG: "config",
+  MCPBOX_DATABASE_URL: "databaseUrl",
+  MCPBOX_REDIS_URL: "redisUrl",
+  MCPBOX_ADMIN_TOKEN: "adminToken",
+  MCPBOX_ALLOWED_ORIGINS: "allowedOrigins",
+  MCPBOX_ALLOWED_HOSTS: "allowedHosts",
+  MCPBOX_BODY_LIMIT_BYTES: "bodyLimitBytes",
+  MCPBOX_LOG_LEVEL: "logLevel",
+};
+const LIST_KEYS = new Set<string>(["allowedOrigins", "allowedHosts"]);
+
+export function configFromEnv(env: NodeJS.ProcessEnv): Partial<Record<keyof ServerConfigInput, unknown>> {
+  const result: Partial<Record<keyof ServerConfigInput, unknown>> = {};
+  for (const key of Object.keys(ENV_KEYS)) {
+    const value = env[key];
+    if (value === undefined || value === "") continue;
+    const field = ENV_KEYS[key];
+    result[field] = LIST_KEYS.has(field) ? value.split(",").map((v) => v.trim()) : value;
+  }
+  return result;
+}
+
+export function resolveConfig(
+  flags: Partial<ServerConfigInput>,
+  env: NodeJS.ProcessEnv = process.env,
+): ServerConfig {
+  const defined = Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== undefined));
+  const parsed = serverConfigSchema.safeParse({ ...configFromEnv(env), ...defined });
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${i.path.join(".") || "(config)"}: ${i.message}`);
+    throw new Error(`invalid configuration:\n  ${issues.join("\n  ")}`);
+  }
+  return parsed.data;
+}

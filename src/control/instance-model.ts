@@ -1,0 +1,60 @@
+import { z } from "zod";
+
+/** URL-safe instance names: they become path segments under /mcp/. */
+export const instanceNameSchema = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(
+    /^[a-z0-9][a-z0-9._-]*$/i,
+    "must start with a letter or digit and contain only letters, digits, '.', '_', '-'",
+  );
+
+const headerValues = z.record(z.string().min(1).max(256), z.string().max(8192));
+
+export const stdioUpstreamSchema = z.strictObject({
+  type: z.literal("stdio"),
+  command: z.string().min(1).max(4096),
+  args: z.array(z.string().max(8192)).max(256).default([]),
+  env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "invalid env var name"), z.string()).default({}),
+  cwd: z.string().max(4096).optional(),
+});
+
+export const remoteUpstreamSchema = z.strictObject({
+  type: z.enum(["sse", "streamable-http"]),
+  url: z
+    .string()
+    .url()
+    .refine((u) => /^https?:$/.test(new URL(u).protocol), "must be an http(s) URL"),
+  headers: headerValues.default({}),
+});
+
+export const upstreamSchema = z.discriminatedUnion("type", [stdioUpstreamSchema, remoteUpstreamSchema]);
+
+export const instanceSettingsSchema = z.strictObject({
+  accessMode: z.enum(["hosted", "proxy", "direct"]),
+  public: z.boolean().default(false),
+  sessionPolicy: z.enum(["per-session", "shared"]).default("per-session"),
+  /** Upper bound on live child processes of a hosted stdio instance. */
+  maxProcesses: z.number().int().min(1).max(1000).default(50),
+  connectTimeoutSeconds: z.number().positive().max(600).default(30),
+  requestTimeoutSeconds: z.number().positive().max(86_400).default(120),
+  idleTimeoutSeconds: z.number().positive().max(604_800).default(1800),
+  description: z.string().max(2000).default(""),
+});
+
+export const instanceSchema = instanceSettingsSchema
+  .extend({ name: instanceNameSchema, upstream: upstreamSchema })
+  .superRefine((value, ctx) => {
+    if (value.accessMode === "hosted" && value.upstream.type !== "stdio") {
+      ctx.addIssue({ code: "custom", path: ["accessMode"], message: "hosted instances run a stdio command" });
+    }
+    if (value.accessMode === "proxy" && value.upstream.type === "stdio") {
+      ctx.addIssue({ code: "custom", path: ["accessMode"], message: "proxy instances need an upstream url" });
+    }
+  });
+
+export type Instance = z.infer<typeof instanceSchema>;
+export type InstanceInput = z.input<typeof instanceSchema>;
+export type StdioUpstream = z.infer<typeof stdioUpstreamSchema>;
+export type RemoteUpstream = z.infer<typeof remoteUpstreamSchema>;

@@ -1,0 +1,69 @@
+import type { Logger } from "pino";
+import type { InstanceRepository, InstanceRow } from "../store/repositories.js";
+import type { Upstreams } from "../upstream/upstreams.js";
+import { type Instance, type InstanceInput, instanceSchema } from "./instance-model.js";
+
+export class ConflictError extends Error {}
+export class NotFoundError extends Error {}
+
+/**
+ * Instances: the database is the record, and this service keeps the in-memory view the gateway reads on
+ * the hot path. Every write goes through here so the view never drifts.
+ */
+export class InstanceService {
+  private readonly view = new Map<string, Instance>();
+
+  constructor(
+    private readonly repo: InstanceRepository,
+    private readonly upstreams: Upstreams,
+    private readonly logger: Logger,
+  ) {}
+
+  async load(): Promise<void> {
+    this.view.clear();
+    for (const row of await this.repo.list()) this.view.set(row.name, instanceSchema.parse(row.spec));
+  }
+
+  /** Hot path: no I/O. */
+  get(name: string): Instance | undefined {
+    return this.view.get(name);
+  }
+
+  list(): Instance[] {
+    return [...this.view.values()].sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  async create(input: InstanceInput, source = "api"): Promise<Instance> {
+    const instance = instanceSchema.parse(input);
+    if (this.view.has(instance.name) || (await this.repo.get(instance.name))) {
+      throw new ConflictError(`instance "${instance.name}" already exists`);
+    }
+    await this.repo.insert(instance, source);
+    this.view.set(instance.name, instance);
+    this.logger.info({ instance: instance.name, accessMode: instance.accessMode }, "instance created");
+    return instance;
+  }
+
+  /** Upserts definitions from a config file, all or nothing; changed hosted instances restart lazily. */
+  async upsertMany(instances: Instance[], source: string): Promise<void> {
+    await this.repo.upsertMany(instances, source);
+    for (const instance of instances) {
+      const previous = this.view.get(instance.name);
+      this.view.set(instance.name, instance);
+      if (previous && JSON.stringify(previous) !== JSON.stringify(instance))
+        await this.upstreams.release(instance.name);
+    }
+  }
+
+  async delete(name: string, closeSessions: (name: string) => Promise<void>): Promise<void> {
+    if (!(await this.repo.delete(name))) throw new NotFoundError(`no instance named "${name}"`);
+    this.view.delete(name);
+    await closeSessions(name);
+    await this.upstreams.release(name);
+    this.logger.info({ instance: name }, "instance deleted");
+  }
+
+  row(name: string): Promise<InstanceRow | undefined> {
+    return this.repo.get(name);
+  }
+}

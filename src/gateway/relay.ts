@@ -1,0 +1,268 @@
+import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
+import {
+  ErrorCode,
+  isJSONRPCErrorResponse,
+  isJSONRPCNotification,
+  isJSONRPCRequest,
+  isJSONRPCResultResponse,
+  type JSONRPCMessage,
+  type JSONRPCRequest,
+  type RequestId,
+} from "@modelcontextprotocol/sdk/types.js";
+
+/** Error codes the gateway itself produces (JSON-RPC server-error range). */
+export const GatewayError = {
+  UpstreamUnavailable: -32000,
+  RequestTimeout: -32001,
+  UpstreamRestarted: -32002,
+} as const;
+
+/** Methods whose calls are recorded in the call log and metrics. */
+const RECORDED_METHODS = new Set(["tools/call", "resources/read", "prompts/get"]);
+/** Server notifications that concern the whole session, never one request. */
+const SESSION_NOTIFICATIONS = new Set([
+  "notifications/tools/list_changed",
+  "notifications/resources/list_changed",
+  "notifications/prompts/list_changed",
+  "notifications/resources/updated",
+]);
+
+export interface CallRecord {
+  method: string;
+  target: string | undefined;
+  durationMs: number;
+  outcome: "ok" | "error" | "timeout";
+  errorCode?: number;
+}
+
+/** An upstream that can lose its server and come back (a restarted child): in-flight requests are lost. */
+export interface ResettableTransport extends Transport {
+  onreset?: (reason: string) => void;
+}
+
+export interface RelayOptions {
+  requestTimeoutMs: number;
+  onCall?: (record: CallRecord) => void;
+  onClose?: () => void;
+  onInitialized?: (protocolVersion: string) => void;
+}
+
+interface InFlight {
+  method: string;
+  target: string | undefined;
+  startedAt: number;
+  progressToken?: string | number;
+  timer: NodeJS.Timeout;
+}
+
+/**
+ * Passes JSON-RPC messages between one downstream session and its upstream, untouched but for routing:
+ * responses go back on their request's stream, progress follows its token, server→client requests and log
+ * messages ride the newest in-flight request's stream. Every request gets exactly one answer: the upstream's,
+ * or a JSON-RPC error when it times out, restarts or goes away.
+ */
+export class Relay {
+  private readonly inFlight = new Map<RequestId, InFlight>();
+  private readonly progressOwners = new Map<string | number, RequestId>();
+  private closed = false;
+
+  constructor(
+    private readonly downstream: Transport,
+    private readonly upstream: ResettableTransport,
+    private readonly options: RelayOptions,
+  ) {}
+
+  async start(): Promise<void> {
+    this.downstream.onmessage = (message) => this.fromDownstream(message);
+    this.upstream.onmessage = (message) => this.fromUpstream(message);
+    this.upstream.onreset = (reason) => this.failAll(GatewayError.UpstreamRestarted, reason);
+    this.upstream.onclose = () => {
+      this.failAll(GatewayError.UpstreamUnavailable, "upstream connection closed");
+      void this.close();
+    };
+    this.downstream.onclose = () => void this.close();
+    this.upstream.onerror = () => {};
+    this.downstream.onerror = () => {};
+    await this.upstream.start();
+    await this.downstream.start();
+  }
+
+  get pendingRequests(): number {
+    return this.inFlight.size;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const entry of this.inFlight.values()) clearTimeout(entry.timer);
+    this.inFlight.clear();
+    this.progressOwners.clear();
+    await Promise.allSettled([this.upstream.close(), this.downstream.close()]);
+    this.options.onClose?.();
+  }
+
+  private fromDownstream(message: JSONRPCMessage): void {
+    if (isJSONRPCRequest(message)) {
+      this.track(message);
+    } else if (isJSONRPCNotification(message) && message.method === "notifications/cancelled") {
+      const id = (message.params as { requestId?: RequestId } | undefined)?.requestId;
+      if (id !== undefined) this.settle(id, "error", ErrorCode.RequestTimeout);
+    }
+    this.upstream.send(message).catch((error: Error) => {
+      if (isJSONRPCRequest(message)) {
+        this.respondError(
+          message.id,
+          GatewayError.UpstreamUnavailable,
+          `upstream unavailable: ${error.message}`,
+        );
+      }
+    });
+  }
+
+  private track(request: JSONRPCRequest): void {
+    const params = request.params as
+      | { name?: unknown; uri?: unknown; _meta?: { progressToken?: unknown } }
+      | undefined;
+    const target =
+      typeof params?.name === "string"
+        ? params.name
+        : typeof params?.uri === "string"
+          ? params.uri
+          : undefined;
+    const token = params?._meta?.progressToken;
+    const entry: InFlight = {
+      method: request.method,
+      target,
+      startedAt: performance.now(),
+      timer: this.startTimer(request.id),
+    };
+    if (typeof token === "string" || typeof token === "number") {
+      entry.progressToken = token;
+      this.progressOwners.set(token, request.id);
+    }
+    this.inFlight.set(request.id, entry);
+  }
+
+  private startTimer(id: RequestId): NodeJS.Timeout {
+    const timer = setTimeout(() => {
+      const seconds = Math.round(this.options.requestTimeoutMs / 100) / 10;
+      this.respondError(
+        id,
+        GatewayError.RequestTimeout,
+        `upstream did not answer within ${seconds}s`,
+        "timeout",
+      );
+      this.upstream
+        .send({
+          jsonrpc: "2.0",
+          method: "notifications/cancelled",
+          params: { requestId: id, reason: "timeout" },
+        })
+        .catch(() => {});
+    }, this.options.requestTimeoutMs);
+    timer.unref();
+    return timer;
+  }
+
+  private fromUpstream(message: JSONRPCMessage): void {
+    if (isJSONRPCResultResponse(message) || isJSONRPCErrorResponse(message)) {
+      const entry = this.inFlight.get(message.id as RequestId);
+      if (!entry) return; // already answered (timeout/cancel): drop the late response
+      if (isJSONRPCResultResponse(message) && entry.method === "initialize") {
+        const version = (message.result as { protocolVersion?: unknown }).protocolVersion;
+        if (typeof version === "string") {
+          this.upstream.setProtocolVersion?.(version);
+          this.options.onInitialized?.(version);
+        }
+      }
+      const errorCode = isJSONRPCErrorResponse(message) ? message.error.code : undefined;
+      this.settle(message.id as RequestId, errorCode === undefined ? "ok" : "error", errorCode);
+      this.deliver(message);
+      return;
+    }
+    let related: RequestId | undefined;
+    if (isJSONRPCNotification(message)) {
+      if (message.method === "notifications/progress") {
+        const token = (message.params as { progressToken?: string | number }).progressToken;
+        related = token === undefined ? undefined : this.progressOwners.get(token);
+        if (related !== undefined) this.restartTimer(related);
+      } else if (!SESSION_NOTIFICATIONS.has(message.method)) {
+        related = this.newestInFlight();
+      }
+    } else {
+      related = this.newestInFlight();
+    }
+    this.deliver(message, related);
+  }
+
+  private deliver(message: JSONRPCMessage, relatedRequestId?: RequestId): void {
+    this.downstream.send(message, { relatedRequestId }).catch(() => {
+      if (relatedRequestId !== undefined) {
+        // The request's stream is gone; the standalone stream may still carry it.
+        this.downstream.send(message).catch(() => this.refuse(message));
+      } else {
+        this.refuse(message);
+      }
+    });
+  }
+
+  /** A server→client request nobody can receive still gets an answer, so the server does not hang. */
+  private refuse(message: JSONRPCMessage): void {
+    if (!isJSONRPCRequest(message)) return;
+    this.upstream
+      .send({
+        jsonrpc: "2.0",
+        id: message.id,
+        error: {
+          code: ErrorCode.InternalError,
+          message: "client has no open stream to receive this request",
+        },
+      })
+      .catch(() => {});
+  }
+
+  private newestInFlight(): RequestId | undefined {
+    let newest: RequestId | undefined;
+    for (const id of this.inFlight.keys()) newest = id;
+    return newest;
+  }
+
+  private restartTimer(id: RequestId): void {
+    const entry = this.inFlight.get(id);
+    if (!entry) return;
+    clearTimeout(entry.timer);
+    entry.timer = this.startTimer(id);
+  }
+
+  private settle(id: RequestId, outcome: CallRecord["outcome"], errorCode?: number): InFlight | undefined {
+    const entry = this.inFlight.get(id);
+    if (!entry) return undefined;
+    clearTimeout(entry.timer);
+    this.inFlight.delete(id);
+    if (entry.progressToken !== undefined) this.progressOwners.delete(entry.progressToken);
+    if (RECORDED_METHODS.has(entry.method)) {
+      this.options.onCall?.({
+        method: entry.method,
+        target: entry.target,
+        durationMs: performance.now() - entry.startedAt,
+        outcome,
+        errorCode,
+      });
+    }
+    return entry;
+  }
+
+  private respondError(
+    id: RequestId,
+    code: number,
+    message: string,
+    outcome: CallRecord["outcome"] = "error",
+  ) {
+    if (!this.settle(id, outcome, code)) return;
+    this.deliver({ jsonrpc: "2.0", id, error: { code, message } });
+  }
+
+  private failAll(code: number, reason: string): void {
+    for (const id of [...this.inFlight.keys()]) this.respondError(id, code, reason);
+  }
+}

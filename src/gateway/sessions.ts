@@ -1,0 +1,70 @@
+import type { Relay } from "./relay.js";
+
+export interface GatewaySession {
+  id: string;
+  instance: string;
+  tokenId: string | undefined;
+  transport: "streamable-http" | "sse";
+  relay: Relay;
+  idleTimeoutMs: number;
+  lastActivity: number;
+  /** Answers the HTTP request with the session's own downstream transport. */
+  handle: (...args: any[]) => Promise<void>;
+}
+
+/** Downstream sessions of this process, by id; reaps the ones idle beyond their instance's timeout. */
+export class SessionRegistry {
+  private readonly sessions = new Map<string, GatewaySession>();
+  private reaper?: NodeJS.Timeout;
+
+  constructor(private readonly onChange?: (session: GatewaySession, delta: 1 | -1) => void) {}
+
+  add(session: GatewaySession): void {
+    this.sessions.set(session.id, session);
+    this.onChange?.(session, 1);
+  }
+
+  get(id: string): GatewaySession | undefined {
+    return this.sessions.get(id);
+  }
+
+  remove(id: string): void {
+    const session = this.sessions.get(id);
+    if (!session) return;
+    this.sessions.delete(id);
+    this.onChange?.(session, -1);
+  }
+
+  get size(): number {
+    return this.sessions.size;
+  }
+
+  forInstance(name: string): GatewaySession[] {
+    return [...this.sessions.values()].filter((s) => s.instance === name);
+  }
+
+  startReaper(intervalMs = 15_000): void {
+    this.reaper = setInterval(() => void this.reapIdle(Date.now()), intervalMs);
+    this.reaper.unref();
+  }
+
+  async reapIdle(now: number): Promise<number> {
+    const idle = [...this.sessions.values()].filter(
+      (s) => now - s.lastActivity > s.idleTimeoutMs && s.relay.pendingRequests === 0,
+    );
+    await Promise.allSettled(idle.map((s) => s.relay.close()));
+    return idle.length;
+  }
+
+  async closeAll(filter: (session: GatewaySession) => boolean = () => true): Promise<void> {
+    if (this.reaper) clearInterval(this.reaper);
+    const closing = [...this.sessions.values()].filter(filter);
+    await Promise.allSettled(closing.map((s) => s.relay.close()));
+  }
+
+  pendingRequests(): number {
+    let total = 0;
+    for (const session of this.sessions.values()) total += session.relay.pendingRequests;
+    return total;
+  }
+}

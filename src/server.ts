@@ -1,0 +1,159 @@
+import Fastify, { type FastifyInstance } from "fastify";
+import { requireAdmin } from "./api/admin-auth.js";
+import { apiErrorHandler, sendError } from "./api/errors.js";
+import { instanceRoutes } from "./api/instances.js";
+import { tokenRoutes } from "./api/tokens.js";
+import { readMcpServersFile } from "./config/mcp-servers-file.js";
+import type { ServerConfig } from "./config/server-config.js";
+import { InstanceService } from "./control/instances.js";
+import { TokenService } from "./control/tokens.js";
+import { gatewayRoutes } from "./gateway/routes.js";
+import type { SessionRegistry } from "./gateway/sessions.js";
+import { CallLogWriter } from "./observability/call-log.js";
+import { createLogger, type Logger } from "./observability/logger.js";
+import { Metrics } from "./observability/metrics.js";
+import { openStore, type Store } from "./store/db.js";
+import { CallLogRepository, InstanceRepository, TokenRepository } from "./store/repositories.js";
+import { Upstreams } from "./upstream/upstreams.js";
+
+export interface McpBox {
+  app: FastifyInstance;
+  url: string;
+  store: Store;
+  instances: InstanceService;
+  tokens: TokenService;
+  upstreams: Upstreams;
+  sessions: SessionRegistry;
+  callLog: CallLogWriter;
+  logger: Logger;
+  /** Graceful stop: refuse new work, let in-flight calls finish up to the deadline, then kill children. */
+  close(): Promise<void>;
+}
+
+export async function createServer(config: ServerConfig, options: { logger?: Logger } = {}): Promise<McpBox> {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  // Parse the config file before touching anything: a bad file must not leave a half-configured server.
+  const fileInstances = config.config ? readMcpServersFile(config.config) : [];
+
+  const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const upstreams = new Upstreams((instance, status, detail) =>
+    logger.warn({ instance, status, detail }, "hosted instance status changed"),
+  );
+  const instances = new InstanceService(new InstanceRepository(store.db), upstreams, logger);
+  const tokens = new TokenService(new TokenRepository(store.db));
+  await instances.load();
+  await tokens.load();
+  if (fileInstances.length > 0) {
+    await instances.upsertMany(fileInstances, "config");
+    logger.info({ count: fileInstances.length, file: config.config }, "instances loaded from config file");
+  }
+  if (config.adminToken && (await tokens.seedAdmin(config.adminToken))) {
+    logger.info("admin token seeded from MCPBOX_ADMIN_TOKEN");
+  }
+  tokens.startFlushing();
+  const callLog = new CallLogWriter(new CallLogRepository(store.db), logger);
+  callLog.start();
+  const metrics = new Metrics(() => upstreams.processCounts());
+
+  const app: FastifyInstance = Fastify({
+    loggerInstance: logger as FastifyInstance["log"],
+    bodyLimit: config.bodyLimitBytes,
+    disableRequestLogging: true,
+  });
+  let draining = false;
+  app.addHook("onRequest", async (_request, reply) => {
+    if (draining) {
+      reply.header("connection", "close");
+      return sendError(reply, 503, "shutting_down", "server is shutting down");
+    }
+  });
+
+  const gateway = gatewayRoutes({
+    instances,
+    tokens,
+    upstreams,
+    metrics,
+    originPolicy: {
+      allowedOrigins: config.allowedOrigins,
+      allowedHosts: config.allowedHosts,
+      listenHost: config.host,
+    },
+    onCall: (call) =>
+      callLog.record({
+        instance: call.instance,
+        tokenId: call.tokenId ?? null,
+        sessionId: call.sessionId,
+        method: call.method,
+        target: call.target ?? null,
+        durationMs: Math.round(call.durationMs),
+        outcome: call.outcome,
+        errorCode: call.errorCode ?? null,
+      }),
+  });
+  const closeSessions = (name: string) => gateway.sessions.closeAll((s) => s.instance === name);
+  await app.register(gateway.register);
+  await app.register(
+    async (api) => {
+      api.setErrorHandler((error: Error, _request, reply) => apiErrorHandler(error, reply));
+      api.addHook("preHandler", requireAdmin(tokens));
+      await api.register(tokenRoutes(tokens));
+      await api.register(
+        instanceRoutes({
+          instances,
+          runtime: (name) => upstreams.status(name),
+          sessionCount: (name) => gateway.sessions.forInstance(name).length,
+          closeSessions,
+        }),
+      );
+    },
+    { prefix: "/api/v1" },
+  );
+  app.get("/healthz", async () => ({ status: "ok" }));
+  app.get("/readyz", async (_request, reply) =>
+    draining ? sendError(reply, 503, "shutting_down", "draining") : { status: "ready", store: store.kind },
+  );
+  app.get("/metrics", async (_request, reply) => {
+    reply.header("content-type", metrics.registry.contentType);
+    return metrics.registry.metrics();
+  });
+  app.setNotFoundHandler((request, reply) =>
+    sendError(reply, 404, "not_found", `no route ${request.method} ${request.url.split("?")[0]}`),
+  );
+
+  const url = await app.listen({ port: config.port, host: config.host });
+  if (!/^(127\.|localhost|::1|\[::1\])/.test(config.host)) {
+    logger.warn({ host: config.host }, "listening on a non-loopback address without TLS");
+  }
+
+  let closing: Promise<void> | undefined;
+  async function close(): Promise<void> {
+    closing ??= (async () => {
+      draining = true;
+      const deadline = Date.now() + config.shutdownTimeoutSeconds * 1000;
+      while (gateway.sessions.pendingRequests() > 0 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      await gateway.sessions.closeAll();
+      await upstreams.closeAll();
+      app.server.closeAllConnections();
+      await app.close();
+      await callLog.close();
+      await tokens.close();
+      await store.close();
+    })();
+    return closing;
+  }
+
+  return {
+    app,
+    url,
+    store,
+    instances,
+    tokens,
+    upstreams,
+    sessions: gateway.sessions,
+    callLog,
+    logger,
+    close,
+  };
+}

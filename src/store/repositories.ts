@@ -1,0 +1,115 @@
+import { and, desc, eq, gte, isNull, sql } from "drizzle-orm";
+import type { Instance } from "../control/instance-model.js";
+import type { Db } from "./db.js";
+import { accessTokens, callLog, instances } from "./schema.js";
+
+export type InstanceRow = typeof instances.$inferSelect;
+export type TokenRow = typeof accessTokens.$inferSelect;
+export type NewToken = typeof accessTokens.$inferInsert;
+export type CallLogEntry = typeof callLog.$inferInsert;
+
+export class InstanceRepository {
+  constructor(private readonly db: Db) {}
+
+  list(): Promise<InstanceRow[]> {
+    return this.db.select().from(instances).orderBy(instances.name);
+  }
+
+  async get(name: string): Promise<InstanceRow | undefined> {
+    const rows = await this.db.select().from(instances).where(eq(instances.name, name));
+    return rows[0];
+  }
+
+  async insert(spec: Instance, source: string): Promise<InstanceRow> {
+    const rows = await this.db
+      .insert(instances)
+      .values({ name: spec.name, accessMode: spec.accessMode, spec, source })
+      .returning();
+    return rows[0];
+  }
+
+  /** Inserts or replaces each definition, all in one transaction: a failure leaves nothing half-written. */
+  async upsertMany(specs: Instance[], source: string): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      for (const spec of specs) {
+        await tx
+          .insert(instances)
+          .values({ name: spec.name, accessMode: spec.accessMode, spec, source })
+          .onConflictDoUpdate({
+            target: instances.name,
+            set: { accessMode: spec.accessMode, spec, source, updatedAt: sql`now()` },
+          });
+      }
+    });
+  }
+
+  async delete(name: string): Promise<boolean> {
+    const rows = await this.db
+      .delete(instances)
+      .where(eq(instances.name, name))
+      .returning({ id: instances.id });
+    return rows.length > 0;
+  }
+}
+
+export class TokenRepository {
+  constructor(private readonly db: Db) {}
+
+  async insert(token: NewToken): Promise<TokenRow> {
+    const rows = await this.db.insert(accessTokens).values(token).returning();
+    return rows[0];
+  }
+
+  list(): Promise<TokenRow[]> {
+    return this.db.select().from(accessTokens).orderBy(desc(accessTokens.createdAt));
+  }
+
+  listActive(): Promise<TokenRow[]> {
+    return this.db.select().from(accessTokens).where(isNull(accessTokens.revokedAt));
+  }
+
+  async hasAdmin(): Promise<boolean> {
+    const rows = await this.db
+      .select({ id: accessTokens.id })
+      .from(accessTokens)
+      .where(eq(accessTokens.isAdmin, true))
+      .limit(1);
+    return rows.length > 0;
+  }
+
+  async revoke(id: string): Promise<TokenRow | undefined> {
+    const rows = await this.db
+      .update(accessTokens)
+      .set({ revokedAt: sql`now()` })
+      .where(and(eq(accessTokens.id, id), isNull(accessTokens.revokedAt)))
+      .returning();
+    return rows[0];
+  }
+
+  async recordUse(id: string, uses: number, lastUsedAt: Date): Promise<void> {
+    await this.db
+      .update(accessTokens)
+      .set({ useCount: sql`${accessTokens.useCount} + ${uses}`, lastUsedAt })
+      .where(eq(accessTokens.id, id));
+  }
+}
+
+export class CallLogRepository {
+  constructor(private readonly db: Db) {}
+
+  async insertMany(entries: CallLogEntry[]): Promise<void> {
+    if (entries.length > 0) await this.db.insert(callLog).values(entries);
+  }
+
+  recent(options: { instance?: string; since?: Date; limit?: number } = {}) {
+    const filters = [];
+    if (options.instance) filters.push(eq(callLog.instance, options.instance));
+    if (options.since) filters.push(gte(callLog.at, options.since));
+    return this.db
+      .select()
+      .from(callLog)
+      .where(filters.length ? and(...filters) : undefined)
+      .orderBy(desc(callLog.id))
+      .limit(options.limit ?? 100);
+  }
+}

@@ -1,0 +1,156 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { ReadBuffer, serializeMessage } from "@modelcontextprotocol/sdk/shared/stdio.js";
+import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
+import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
+import { RingBuffer } from "./ring-buffer.js";
+
+export interface StdioSpec {
+  command: string;
+  args: string[];
+  env: Record<string, string>;
+  cwd?: string;
+}
+
+/** Variables a child may inherit from MCPBox's own environment; everything else (secrets) stays out. */
+const INHERITED_ENV = ["PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR", "NODE_EXTRA_CA_CERTS", "SYSTEMROOT"];
+
+export function minimalEnv(extra: Record<string, string>): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const key of INHERITED_ENV) {
+    const value = process.env[key];
+    if (value !== undefined) env[key] = value;
+  }
+  return { ...env, ...extra };
+}
+
+/**
+ * An MCP stdio server as a Transport. Spawned with argv (never a shell), in its own process group so that
+ * close() kills the whole tree; stderr lines go to a ring buffer; stdout lines that are not JSON-RPC are
+ * recorded there too instead of breaking the session.
+ */
+export class StdioProcessTransport implements Transport {
+  onclose?: () => void;
+  onerror?: (error: Error) => void;
+  onmessage?: (message: JSONRPCMessage) => void;
+
+  readonly stderr: RingBuffer;
+  private child?: ChildProcess;
+  private readonly readBuffer = new ReadBuffer();
+  private closed = false;
+  private exitInfo?: { code: number | null; signal: NodeJS.Signals | null };
+
+  constructor(
+    private readonly spec: StdioSpec,
+    stderr?: RingBuffer,
+  ) {
+    this.stderr = stderr ?? new RingBuffer(200);
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  get exit(): { code: number | null; signal: NodeJS.Signals | null } | undefined {
+    return this.exitInfo;
+  }
+
+  start(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(this.spec.command, this.spec.args, {
+        cwd: this.spec.cwd,
+        env: minimalEnv(this.spec.env),
+        stdio: ["pipe", "pipe", "pipe"],
+        detached: true,
+        shell: false,
+        windowsHide: true,
+      });
+      this.child = child;
+      child.once("error", (error) => {
+        this.stderr.push(`spawn error: ${error.message}`);
+        if (!this.closed) reject(error);
+        this.finish();
+      });
+      child.once("spawn", () => resolve());
+      child.once("exit", (code, signal) => {
+        this.exitInfo = { code, signal };
+        // Descendants the server left behind die with its group: no orphans, no zombies.
+        this.signalGroup("SIGKILL");
+        this.finish();
+      });
+      child.stdout!.on("data", (chunk: Buffer) => this.onStdout(chunk));
+      child.stdout!.on("error", (error) => this.onerror?.(error));
+      child.stdin!.on("error", (error) => this.onerror?.(error));
+      let partial = "";
+      child.stderr!.setEncoding("utf8");
+      child.stderr!.on("data", (chunk: string) => {
+        const lines = (partial + chunk).split("\n");
+        partial = lines.pop() ?? "";
+        for (const line of lines) if (line) this.stderr.push(line);
+      });
+    });
+  }
+
+  private onStdout(chunk: Buffer): void {
+    try {
+      this.readBuffer.append(chunk);
+    } catch (error) {
+      this.stderr.push(`stdout overflow: ${(error as Error).message}`);
+      return;
+    }
+    for (;;) {
+      let message: JSONRPCMessage | null;
+      try {
+        message = this.readBuffer.readMessage();
+      } catch (error) {
+        this.stderr.push(`non-JSON-RPC line on stdout ignored: ${(error as Error).message.slice(0, 200)}`);
+        continue;
+      }
+      if (message === null) break;
+      this.onmessage?.(message);
+    }
+  }
+
+  send(message: JSONRPCMessage): Promise<void> {
+    const stdin = this.child?.stdin;
+    if (!stdin || this.closed || !stdin.writable)
+      return Promise.reject(new Error("stdio server is not running"));
+    return new Promise((resolve) => {
+      if (stdin.write(serializeMessage(message))) resolve();
+      else stdin.once("drain", resolve);
+    });
+  }
+
+  /** Ends stdin, then SIGTERM to the process group, then SIGKILL after graceMs. */
+  async close(graceMs = 2000): Promise<void> {
+    const child = this.child;
+    if (!child || this.exitInfo) {
+      this.finish();
+      return;
+    }
+    const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+    child.stdin?.end();
+    this.signalGroup("SIGTERM");
+    const timer = setTimeout(() => this.signalGroup("SIGKILL"), graceMs);
+    await exited;
+    clearTimeout(timer);
+    // Grandchildren that ignored SIGTERM die with the group.
+    this.signalGroup("SIGKILL");
+  }
+
+  private signalGroup(signal: NodeJS.Signals): void {
+    const pid = this.child?.pid;
+    if (!pid) return;
+    try {
+      process.kill(-pid, signal);
+    } catch {
+      // group already gone
+    }
+  }
+
+  private finish(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.readBuffer.clear();
+    this.onclose?.();
+  }
+}

@@ -1,0 +1,71 @@
+import type { Instance } from "../control/instance-model.js";
+import type { ResettableTransport } from "../gateway/relay.js";
+import { type HostedStatus, HostedStdioSupervisor } from "./hosted-stdio.js";
+import { openRemoteTransport } from "./remote.js";
+
+export interface UpstreamStatus {
+  status: HostedStatus;
+  detail?: string;
+  processes: number;
+  stderr: string[];
+}
+
+/**
+ * Opens upstream channels for instances: hosted stdio through one supervisor per instance, remote servers
+ * through one SDK client transport per session. A changed definition replaces the supervisor.
+ */
+export class Upstreams {
+  private readonly supervisors = new Map<string, { spec: string; supervisor: HostedStdioSupervisor }>();
+
+  constructor(
+    private readonly onStatus?: (instance: string, status: HostedStatus, detail?: string) => void,
+  ) {}
+
+  open(instance: Instance): ResettableTransport {
+    if (instance.upstream.type === "stdio") return this.supervisor(instance).openChannel();
+    return openRemoteTransport(instance.upstream, instance.connectTimeoutSeconds * 1000);
+  }
+
+  private supervisor(instance: Instance): HostedStdioSupervisor {
+    const spec = JSON.stringify([instance.upstream, instance.sessionPolicy, instance.maxProcesses]);
+    const current = this.supervisors.get(instance.name);
+    if (current && current.spec === spec) return current.supervisor;
+    if (current) void current.supervisor.close();
+    if (instance.upstream.type !== "stdio") throw new Error("not a stdio instance");
+    const supervisor = new HostedStdioSupervisor({
+      upstream: instance.upstream,
+      sessionPolicy: instance.sessionPolicy,
+      maxProcesses: instance.maxProcesses,
+      onStatus: (status, detail) => this.onStatus?.(instance.name, status, detail),
+    });
+    this.supervisors.set(instance.name, { spec, supervisor });
+    return supervisor;
+  }
+
+  status(name: string): UpstreamStatus | undefined {
+    const entry = this.supervisors.get(name);
+    if (!entry) return undefined;
+    const { supervisor } = entry;
+    return {
+      status: supervisor.status,
+      detail: supervisor.failure,
+      processes: supervisor.processes.size,
+      stderr: supervisor.stderr.tail(50),
+    };
+  }
+
+  processCounts(): Map<string, number> {
+    return new Map([...this.supervisors].map(([name, { supervisor }]) => [name, supervisor.processes.size]));
+  }
+
+  /** Stops an instance's processes (deleted or redefined instance, shutdown). */
+  async release(name: string): Promise<void> {
+    const entry = this.supervisors.get(name);
+    this.supervisors.delete(name);
+    await entry?.supervisor.close();
+  }
+
+  async closeAll(): Promise<void> {
+    await Promise.allSettled([...this.supervisors.keys()].map((name) => this.release(name)));
+  }
+}
