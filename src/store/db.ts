@@ -20,7 +20,10 @@ export interface Store {
 
 const MIGRATIONS = resolve(dirname(fileURLToPath(import.meta.url)), "../../drizzle");
 
-/** Opens PostgreSQL when a URL is given, else the embedded PGlite database in the data dir; migrates both. */
+/**
+ * Opens PostgreSQL when a URL is given, else the embedded PGlite database in the data dir (in memory for
+ * ":memory:"); applies the checked-in migrations either way.
+ */
 export async function openStore(options: { databaseUrl?: string; dataDir?: string }): Promise<Store> {
   if (options.databaseUrl) {
     const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 10 });
@@ -29,7 +32,7 @@ export async function openStore(options: { databaseUrl?: string; dataDir?: strin
     return { db: db as unknown as Db, kind: "postgres", close: () => pool.end() };
   }
   let client: PGlite;
-  if (options.dataDir) {
+  if (options.dataDir && options.dataDir !== ":memory:") {
     const dir = join(resolve(options.dataDir), "pglite");
     mkdirSync(dir, { recursive: true });
     client = await PGlite.create(dir);
