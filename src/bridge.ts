@@ -1,7 +1,7 @@
-import Fastify, { type FastifyInstance } from "fastify";
 import { parse } from "shell-quote";
 import { type Instance, instanceSchema } from "./control/instance-model.js";
 import { gatewayRoutes } from "./gateway/routes.js";
+import { createHttpApp } from "./http-app.js";
 import { createLogger, type Logger } from "./observability/logger.js";
 import { Metrics } from "./observability/metrics.js";
 import { Upstreams } from "./upstream/upstreams.js";
@@ -59,10 +59,7 @@ export async function startBridge(options: BridgeOptions): Promise<{ url: string
     },
     single: instance.name,
   });
-  const app: FastifyInstance = Fastify({
-    loggerInstance: logger as FastifyInstance["log"],
-    disableRequestLogging: true,
-  });
+  const app = createHttpApp(logger);
   await app.register(gateway.register);
   app.get("/healthz", async () => ({ status: "ok" }));
   app.get("/metrics", async (_request, reply) =>

@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance } from "fastify";
+import type { FastifyInstance } from "fastify";
 import { requireAdmin } from "./api/admin-auth.js";
 import { apiErrorHandler, sendError } from "./api/errors.js";
 import { instanceRoutes } from "./api/instances.js";
@@ -9,6 +9,7 @@ import { InstanceService } from "./control/instances.js";
 import { TokenService } from "./control/tokens.js";
 import { gatewayRoutes } from "./gateway/routes.js";
 import type { SessionRegistry } from "./gateway/sessions.js";
+import { createHttpApp } from "./http-app.js";
 import { CallLogWriter } from "./observability/call-log.js";
 import { createLogger, type Logger } from "./observability/logger.js";
 import { Metrics } from "./observability/metrics.js";
@@ -55,11 +56,7 @@ export async function createServer(config: ServerConfig, options: { logger?: Log
   callLog.start();
   const metrics = new Metrics(() => upstreams.processCounts());
 
-  const app: FastifyInstance = Fastify({
-    loggerInstance: logger as FastifyInstance["log"],
-    bodyLimit: config.bodyLimitBytes,
-    disableRequestLogging: true,
-  });
+  const app = createHttpApp(logger, config.bodyLimitBytes);
   let draining = false;
   app.addHook("onRequest", async (_request, reply) => {
     if (draining) {

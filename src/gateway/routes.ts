@@ -59,6 +59,10 @@ function gatewayErrorHandler(error: FastifyError, _request: FastifyRequest, repl
   return rpcError(reply, 500, -32603, "Internal error");
 }
 
+function isJsonContent(request: FastifyRequest): boolean {
+  return /^application\/json\b/i.test(request.headers["content-type"] ?? "");
+}
+
 const BATCH_VERSIONS = new Set(["2025-03-26", "2024-11-05"]);
 
 export function gatewayRoutes(deps: GatewayDeps) {
@@ -155,6 +159,14 @@ export function gatewayRoutes(deps: GatewayDeps) {
     app.addHook("onClose", () => sessions.closeAll());
 
     app.post(`${base}${deps.single ? "/mcp" : ""}`, { preHandler: resolve }, async (request, reply) => {
+      if (!isJsonContent(request)) {
+        return rpcError(
+          reply,
+          415,
+          RpcCode.InvalidRequest,
+          "Unsupported Media Type: Content-Type must be application/json",
+        );
+      }
       const body = request.body;
       const header = request.headers["mcp-session-id"];
       const sessionId = typeof header === "string" ? header : undefined;
@@ -266,6 +278,14 @@ export function gatewayRoutes(deps: GatewayDeps) {
     });
 
     app.post(`${base}/messages`, { preHandler: resolve }, async (request, reply) => {
+      if (!isJsonContent(request)) {
+        return rpcError(
+          reply,
+          415,
+          RpcCode.InvalidRequest,
+          "Unsupported Media Type: Content-Type must be application/json",
+        );
+      }
       const id = (request.query as { sessionId?: string }).sessionId;
       if (!id)
         return rpcError(
