@@ -63,6 +63,9 @@ function isJsonContent(request: FastifyRequest): boolean {
   return /^application\/json\b/i.test(request.headers["content-type"] ?? "");
 }
 
+/** At the process cap, a session idle this long may be ended to make room for a new one. */
+const EVICTABLE_AFTER_MS = 30_000;
+
 const BATCH_VERSIONS = new Set(["2025-03-26", "2024-11-05"]);
 
 export function gatewayRoutes(deps: GatewayDeps) {
@@ -125,12 +128,15 @@ export function gatewayRoutes(deps: GatewayDeps) {
     return session;
   }
 
-  function newRelay(
+  async function newRelay(
     request: FastifyRequest,
     downstream: ConstructorParameters<typeof Relay>[0],
     id: () => string,
   ) {
     const { instance, grant } = request.mcp!;
+    if (deps.upstreams.isFull(instance)) {
+      await sessions.evictIdlest(instance.name, Date.now(), EVICTABLE_AFTER_MS);
+    }
     const upstream = deps.upstreams.open(instance);
     return new Relay(downstream, upstream, {
       requestTimeoutMs: instance.requestTimeoutSeconds * 1000,
@@ -217,7 +223,7 @@ export function gatewayRoutes(deps: GatewayDeps) {
         onsessionclosed: () => void relay.close(),
       });
       try {
-        relay = newRelay(request, transport, () => transport.sessionId ?? "");
+        relay = await newRelay(request, transport, () => transport.sessionId ?? "");
         await relay.start();
       } catch (error) {
         await transport.close().catch(() => {});
@@ -250,7 +256,7 @@ export function gatewayRoutes(deps: GatewayDeps) {
       const transport = new SSEServerTransport(endpoint, reply.raw);
       let relay: Relay;
       try {
-        relay = newRelay(request, transport, () => transport.sessionId);
+        relay = await newRelay(request, transport, () => transport.sessionId);
         sessions.add({
           id: transport.sessionId,
           instance: request.mcp!.instance.name,

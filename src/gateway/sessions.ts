@@ -43,6 +43,19 @@ export class SessionRegistry {
     return [...this.sessions.values()].filter((s) => s.instance === name);
   }
 
+  /**
+   * Frees a slot at an instance's process cap: ends its least recently active session that has no request
+   * in flight and has been idle at least minIdleMs. Returns whether one was ended.
+   */
+  async evictIdlest(instance: string, now: number, minIdleMs: number): Promise<boolean> {
+    const candidates = this.forInstance(instance)
+      .filter((s) => s.relay.pendingRequests === 0 && now - s.lastActivity >= minIdleMs)
+      .sort((a, b) => a.lastActivity - b.lastActivity);
+    if (candidates.length === 0) return false;
+    await candidates[0].relay.close();
+    return true;
+  }
+
   startReaper(intervalMs = 15_000): void {
     this.reaper = setInterval(() => void this.reapIdle(Date.now()), intervalMs);
     this.reaper.unref();

@@ -212,7 +212,10 @@ class RestartingStdioChannel implements ResettableTransport {
   async close(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
-    await this.child?.close();
+    if (!this.child) return;
+    // The slot frees at once: a client that DELETEs and reconnects must not meet the cap of its own past.
+    this.supervisor.release(this.child);
+    await this.child.close();
   }
 }
 

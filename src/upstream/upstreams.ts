@@ -42,6 +42,16 @@ export class Upstreams {
     return supervisor;
   }
 
+  /** True when a per-session instance has as many children as it may have. */
+  isFull(instance: Instance): boolean {
+    const entry = this.supervisors.get(instance.name);
+    return (
+      instance.sessionPolicy === "per-session" &&
+      entry !== undefined &&
+      entry.supervisor.processes.size >= instance.maxProcesses
+    );
+  }
+
   status(name: string): UpstreamStatus | undefined {
     const entry = this.supervisors.get(name);
     if (!entry) return undefined;

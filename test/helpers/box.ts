@@ -90,3 +90,10 @@ export async function connectClient(
   await client.connect(transport);
   return client;
 }
+
+/** Ends a client's session the way a well-behaved client does: DELETE (Streamable HTTP), then close. */
+export async function disconnect(client: Client): Promise<void> {
+  const transport = client.transport;
+  if (transport instanceof StreamableHTTPClientTransport) await transport.terminateSession().catch(() => {});
+  await client.close();
+}
