@@ -16,7 +16,12 @@ const ACCEPT = "application/json, text/event-stream";
 async function post(path: string, body: unknown, headers: Record<string, string> = {}) {
   return fetch(`${box.url}${path}`, {
     method: "POST",
-    headers: { "content-type": "application/json", accept: ACCEPT, authorization: `Bearer ${token}`, ...headers },
+    headers: {
+      "content-type": "application/json",
+      accept: ACCEPT,
+      authorization: `Bearer ${token}`,
+      ...headers,
+    },
     body: typeof body === "string" ? body : JSON.stringify(body),
   });
 }
@@ -47,7 +52,11 @@ beforeAll(async () => {
     [
       stdioInstance("echo", "conformance-server.mjs"),
       stdioInstance("other", "conformance-server.mjs"),
-      { name: "handout", accessMode: "direct", upstream: { type: "streamable-http", url: "http://10.0.0.1/mcp" } },
+      {
+        name: "handout",
+        accessMode: "direct",
+        upstream: { type: "streamable-http", url: "http://10.0.0.1/mcp" },
+      },
     ],
     { bodyLimitBytes: 64 * 1024 },
   );
@@ -76,10 +85,18 @@ describe("sessions", () => {
     const id = await openSession();
     const deleted = await fetch(box.mcpUrl("echo"), {
       method: "DELETE",
-      headers: { authorization: `Bearer ${token}`, "mcp-session-id": id, "mcp-protocol-version": "2025-06-18" },
+      headers: {
+        authorization: `Bearer ${token}`,
+        "mcp-session-id": id,
+        "mcp-protocol-version": "2025-06-18",
+      },
     });
     expect(deleted.status).toBe(200);
-    const after = await post("/mcp/echo", { jsonrpc: "2.0", id: 3, method: "ping" }, { "mcp-session-id": id });
+    const after = await post(
+      "/mcp/echo",
+      { jsonrpc: "2.0", id: 3, method: "ping" },
+      { "mcp-session-id": id },
+    );
     expect(after.status).toBe(404);
   });
 
@@ -97,7 +114,10 @@ describe("sessions", () => {
   it("refuses an unsupported MCP-Protocol-Version (400) and a wrong Accept (406)", async () => {
     const id = await openSession();
     const ping = { jsonrpc: "2.0", id: 5, method: "ping" };
-    const version = await post("/mcp/echo", ping, { "mcp-session-id": id, "mcp-protocol-version": "1999-01-01" });
+    const version = await post("/mcp/echo", ping, {
+      "mcp-session-id": id,
+      "mcp-protocol-version": "1999-01-01",
+    });
     expect(version.status).toBe(400);
     const accept = await post("/mcp/echo", ping, { "mcp-session-id": id, accept: "text/html" });
     expect(accept.status).toBe(406);
@@ -144,7 +164,10 @@ describe("bad input", () => {
       { jsonrpc: "2.0", id: 6, method: "ping" },
       { jsonrpc: "2.0", id: 7, method: "ping" },
     ];
-    const response = await post("/mcp/echo", batch, { "mcp-session-id": id, "mcp-protocol-version": "2025-06-18" });
+    const response = await post("/mcp/echo", batch, {
+      "mcp-session-id": id,
+      "mcp-protocol-version": "2025-06-18",
+    });
     expect(response.status).toBe(400);
     expect((await rpcError(response)).message).toMatch(/batch/);
     const init = await post("/mcp/echo", [INIT]);
@@ -210,7 +233,11 @@ describe("access tokens", () => {
   });
 
   it("refuses revoked and expired tokens", async () => {
-    const created = await box.api("POST", "/tokens", { name: "short", instances: ["echo"], expiresInSeconds: 1 });
+    const created = await box.api("POST", "/tokens", {
+      name: "short",
+      instances: ["echo"],
+      expiresInSeconds: 1,
+    });
     const { id, secret } = (await created.json()) as { id: string; secret: string };
     const fine = await post("/mcp/echo", INIT, { authorization: `Bearer ${secret}` });
     expect(fine.status).toBe(200);
