@@ -42,6 +42,8 @@ export interface ResettableTransport extends Transport {
 
 export interface RelayOptions {
   requestTimeoutMs: number;
+  /** Bound on the initialize handshake, which includes the upstream's start-up. */
+  connectTimeoutMs: number;
   onCall?: (record: CallRecord) => void;
   onClose?: () => void;
   onInitialized?: (protocolVersion: string) => void;
@@ -134,7 +136,7 @@ export class Relay {
       method: request.method,
       target,
       startedAt: performance.now(),
-      timer: this.startTimer(request.id),
+      timer: this.startTimer(request.id, request.method),
     };
     if (typeof token === "string" || typeof token === "number") {
       entry.progressToken = token;
@@ -143,13 +145,14 @@ export class Relay {
     this.inFlight.set(request.id, entry);
   }
 
-  private startTimer(id: RequestId): NodeJS.Timeout {
+  private startTimer(id: RequestId, method: string): NodeJS.Timeout {
+    const ms = method === "initialize" ? this.options.connectTimeoutMs : this.options.requestTimeoutMs;
     const timer = setTimeout(() => {
-      const seconds = Math.round(this.options.requestTimeoutMs / 100) / 10;
+      const seconds = Math.round(ms / 100) / 10;
       this.respondError(
         id,
         GatewayError.RequestTimeout,
-        `upstream did not answer within ${seconds}s`,
+        `upstream did not answer ${method} within ${seconds}s`,
         "timeout",
       );
       this.upstream
@@ -159,7 +162,7 @@ export class Relay {
           params: { requestId: id, reason: "timeout" },
         })
         .catch(() => {});
-    }, this.options.requestTimeoutMs);
+    }, ms);
     timer.unref();
     return timer;
   }
@@ -177,7 +180,7 @@ export class Relay {
       }
       const errorCode = isJSONRPCErrorResponse(message) ? message.error.code : undefined;
       this.settle(message.id as RequestId, errorCode === undefined ? "ok" : "error", errorCode);
-      this.deliver(message);
+      this.deliver(message, undefined, entry.method === "initialize" && errorCode !== undefined);
       return;
     }
     let related: RequestId | undefined;
@@ -195,15 +198,16 @@ export class Relay {
     this.deliver(message, related);
   }
 
-  private deliver(message: JSONRPCMessage, relatedRequestId?: RequestId): void {
-    this.downstream.send(message, { relatedRequestId }).catch(() => {
+  /** Sends downstream; `thenClose` ends the session once the message is out (a failed initialize). */
+  private deliver(message: JSONRPCMessage, relatedRequestId?: RequestId, thenClose = false): void {
+    const sent = this.downstream.send(message, { relatedRequestId }).catch(() => {
       if (relatedRequestId !== undefined) {
         // The request's stream is gone; the standalone stream may still carry it.
-        this.downstream.send(message).catch(() => this.refuse(message));
-      } else {
-        this.refuse(message);
+        return this.downstream.send(message).catch(() => this.refuse(message));
       }
+      this.refuse(message);
     });
+    if (thenClose) void sent.finally(() => this.close());
   }
 
   /** A server→client request nobody can receive still gets an answer, so the server does not hang. */
@@ -231,7 +235,7 @@ export class Relay {
     const entry = this.inFlight.get(id);
     if (!entry) return;
     clearTimeout(entry.timer);
-    entry.timer = this.startTimer(id);
+    entry.timer = this.startTimer(id, entry.method);
   }
 
   private settle(id: RequestId, outcome: CallRecord["outcome"], errorCode?: number): InFlight | undefined {

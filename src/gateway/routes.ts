@@ -140,6 +140,7 @@ export function gatewayRoutes(deps: GatewayDeps) {
     const upstream = deps.upstreams.open(instance);
     return new Relay(downstream, upstream, {
       requestTimeoutMs: instance.requestTimeoutSeconds * 1000,
+      connectTimeoutMs: instance.connectTimeoutSeconds * 1000,
       onCall: (call) => {
         deps.metrics.calls.inc({ instance: instance.name, method: call.method, outcome: call.outcome });
         deps.metrics.callDuration.observe(

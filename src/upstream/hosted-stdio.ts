@@ -12,6 +12,7 @@ export interface HostedStdioOptions {
   upstream: StdioUpstream;
   sessionPolicy: "per-session" | "shared";
   maxProcesses: number;
+  connectTimeoutMs: number;
   /** Crashes within crashWindowMs beyond this count mark the instance failed. */
   maxCrashes?: number;
   crashWindowMs?: number;
@@ -40,6 +41,10 @@ export class HostedStdioSupervisor {
 
   get failure(): string | undefined {
     return this.failureDetail;
+  }
+
+  get connectTimeoutMs(): number {
+    return this.options.connectTimeoutMs;
   }
 
   get policy(): "per-session" | "shared" {

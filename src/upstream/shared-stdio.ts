@@ -82,9 +82,26 @@ export class SharedStdioServer {
         clientInfo: GATEWAY_CLIENT,
       },
     });
-    const initialized = await result;
-    await child.send({ jsonrpc: "2.0", method: "notifications/initialized" });
-    return initialized;
+    const timeoutMs = this.supervisor.connectTimeoutMs;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        // A child that cannot initialize in time is discarded; the next session boots a fresh one.
+        this.bootWaiter = undefined;
+        this.child = undefined;
+        this.ready = undefined;
+        this.supervisor.release(child);
+        void child.close();
+        reject(new Error(`upstream did not answer initialize within ${timeoutMs / 1000}s`));
+      }, timeoutMs);
+    });
+    try {
+      const initialized = await Promise.race([result, timeout]);
+      await child.send({ jsonrpc: "2.0", method: "notifications/initialized" });
+      return initialized;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   private childExited(child: StdioProcessTransport): void {

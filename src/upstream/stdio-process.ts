@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { ReadBuffer, serializeMessage } from "@modelcontextprotocol/sdk/shared/stdio.js";
+import { deserializeMessage, serializeMessage } from "@modelcontextprotocol/sdk/shared/stdio.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 import { RingBuffer } from "./ring-buffer.js";
@@ -10,6 +10,8 @@ export interface StdioSpec {
   env: Record<string, string>;
   cwd?: string;
 }
+
+const MAX_LINE_BYTES = 16 * 1024 * 1024;
 
 /** Variables a child may inherit from MCPBox's own environment; everything else (secrets) stays out. */
 const INHERITED_ENV = ["PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR", "NODE_EXTRA_CA_CERTS", "SYSTEMROOT"];
@@ -35,7 +37,7 @@ export class StdioProcessTransport implements Transport {
 
   readonly stderr: RingBuffer;
   private child?: ChildProcess;
-  private readonly readBuffer = new ReadBuffer();
+  private pending: Buffer = Buffer.alloc(0);
   private closed = false;
   private exitInfo?: { code: number | null; signal: NodeJS.Signals | null };
 
@@ -91,23 +93,30 @@ export class StdioProcessTransport implements Transport {
   }
 
   private onStdout(chunk: Buffer): void {
+    this.pending = this.pending.length ? Buffer.concat([this.pending, chunk]) : chunk;
+    let newline = this.pending.indexOf(10);
+    while (newline !== -1) {
+      const line = this.pending.toString("utf8", 0, newline).replace(/\r$/, "");
+      this.pending = this.pending.subarray(newline + 1);
+      if (line.trim()) this.parseLine(line);
+      newline = this.pending.indexOf(10);
+    }
+    if (this.pending.length > MAX_LINE_BYTES) {
+      this.stderr.push(`stdout line over ${MAX_LINE_BYTES} bytes dropped`);
+      this.pending = Buffer.alloc(0);
+    }
+  }
+
+  private parseLine(line: string): void {
+    let message: JSONRPCMessage;
     try {
-      this.readBuffer.append(chunk);
-    } catch (error) {
-      this.stderr.push(`stdout overflow: ${(error as Error).message}`);
+      message = deserializeMessage(line);
+    } catch {
+      // A server that prints to stdout breaks no session: the line is shown in its logs instead.
+      this.stderr.push(`ignored non-JSON-RPC stdout line: ${line.slice(0, 500)}`);
       return;
     }
-    for (;;) {
-      let message: JSONRPCMessage | null;
-      try {
-        message = this.readBuffer.readMessage();
-      } catch (error) {
-        this.stderr.push(`non-JSON-RPC line on stdout ignored: ${(error as Error).message.slice(0, 200)}`);
-        continue;
-      }
-      if (message === null) break;
-      this.onmessage?.(message);
-    }
+    this.onmessage?.(message);
   }
 
   send(message: JSONRPCMessage): Promise<void> {
@@ -150,7 +159,7 @@ export class StdioProcessTransport implements Transport {
   private finish(): void {
     if (this.closed) return;
     this.closed = true;
-    this.readBuffer.clear();
+    this.pending = Buffer.alloc(0);
     this.onclose?.();
   }
 }

@@ -27,7 +27,12 @@ export class Upstreams {
   }
 
   private supervisor(instance: Instance): HostedStdioSupervisor {
-    const spec = JSON.stringify([instance.upstream, instance.sessionPolicy, instance.maxProcesses]);
+    const spec = JSON.stringify([
+      instance.upstream,
+      instance.sessionPolicy,
+      instance.maxProcesses,
+      instance.connectTimeoutSeconds,
+    ]);
     const current = this.supervisors.get(instance.name);
     if (current && current.spec === spec) return current.supervisor;
     if (current) void current.supervisor.close();
@@ -36,6 +41,7 @@ export class Upstreams {
       upstream: instance.upstream,
       sessionPolicy: instance.sessionPolicy,
       maxProcesses: instance.maxProcesses,
+      connectTimeoutMs: instance.connectTimeoutSeconds * 1000,
       onStatus: (status, detail) => this.onStatus?.(instance.name, status, detail),
     });
     this.supervisors.set(instance.name, { spec, supervisor });
