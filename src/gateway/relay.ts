@@ -38,6 +38,8 @@ export interface CallRecord {
 /** An upstream that can lose its server and come back (a restarted child): in-flight requests are lost. */
 export interface ResettableTransport extends Transport {
   onreset?: (reason: string) => void;
+  /** Why the upstream closed, when it knows (e.g. the instance failed), for the errors clients get. */
+  closeReason?: string;
 }
 
 export interface RelayOptions {
@@ -77,10 +79,11 @@ export class Relay {
   async start(): Promise<void> {
     this.downstream.onmessage = (message) => this.fromDownstream(message);
     this.upstream.onmessage = (message) => this.fromUpstream(message);
-    this.upstream.onreset = (reason) => this.failAll(GatewayError.UpstreamRestarted, reason);
+    this.upstream.onreset = (reason) => void this.failAll(GatewayError.UpstreamRestarted, reason);
     this.upstream.onclose = () => {
-      this.failAll(GatewayError.UpstreamUnavailable, "upstream connection closed");
-      void this.close();
+      // Close only once the errors are out: closing first would drop them on the floor.
+      const reason = this.upstream.closeReason ?? "upstream connection closed";
+      void this.failAll(GatewayError.UpstreamUnavailable, reason).then(() => this.close());
     };
     this.downstream.onclose = () => void this.close();
     this.upstream.onerror = () => {};
@@ -180,7 +183,8 @@ export class Relay {
       }
       const errorCode = isJSONRPCErrorResponse(message) ? message.error.code : undefined;
       this.settle(message.id as RequestId, errorCode === undefined ? "ok" : "error", errorCode);
-      this.deliver(message, undefined, entry.method === "initialize" && errorCode !== undefined);
+      const sent = this.deliver(message);
+      if (entry.method === "initialize" && errorCode !== undefined) void sent.finally(() => this.close());
       return;
     }
     let related: RequestId | undefined;
@@ -198,16 +202,14 @@ export class Relay {
     this.deliver(message, related);
   }
 
-  /** Sends downstream; `thenClose` ends the session once the message is out (a failed initialize). */
-  private deliver(message: JSONRPCMessage, relatedRequestId?: RequestId, thenClose = false): void {
-    const sent = this.downstream.send(message, { relatedRequestId }).catch(() => {
+  private deliver(message: JSONRPCMessage, relatedRequestId?: RequestId): Promise<void> {
+    return this.downstream.send(message, { relatedRequestId }).catch(() => {
       if (relatedRequestId !== undefined) {
         // The request's stream is gone; the standalone stream may still carry it.
         return this.downstream.send(message).catch(() => this.refuse(message));
       }
       this.refuse(message);
     });
-    if (thenClose) void sent.finally(() => this.close());
   }
 
   /** A server→client request nobody can receive still gets an answer, so the server does not hang. */
@@ -256,17 +258,21 @@ export class Relay {
     return entry;
   }
 
+  /** Answers a request in the upstream's stead; a failed initialize also ends the session. */
   private respondError(
     id: RequestId,
     code: number,
     message: string,
     outcome: CallRecord["outcome"] = "error",
-  ) {
-    if (!this.settle(id, outcome, code)) return;
-    this.deliver({ jsonrpc: "2.0", id, error: { code, message } });
+  ): Promise<void> {
+    const entry = this.settle(id, outcome, code);
+    if (!entry) return Promise.resolve();
+    const sent = this.deliver({ jsonrpc: "2.0", id, error: { code, message } });
+    if (entry.method === "initialize") void sent.finally(() => this.close());
+    return sent;
   }
 
-  private failAll(code: number, reason: string): void {
-    for (const id of [...this.inFlight.keys()]) this.respondError(id, code, reason);
+  private failAll(code: number, reason: string): Promise<unknown> {
+    return Promise.allSettled([...this.inFlight.keys()].map((id) => this.respondError(id, code, reason)));
   }
 }

@@ -98,6 +98,13 @@ export class HostedStdioSupervisor {
     return Math.min(100 * 2 ** attempt, 10_000);
   }
 
+  /** Why a child went away, with its last stderr line: what a client sees in the error of its call. */
+  exitReason(child: StdioProcessTransport): string {
+    const last = this.stderr.tail(1)[0];
+    const code = child.exit?.code ?? child.exit?.signal ?? "?";
+    return `upstream process exited (${code}); restarting${last ? `; last stderr: ${last}` : ""}`;
+  }
+
   fail(reason: string): void {
     const tail = this.stderr.tail(10).join("\n");
     this.failureDetail = tail ? `${reason}; last stderr:\n${tail}` : reason;
@@ -122,6 +129,7 @@ class RestartingStdioChannel implements ResettableTransport {
   onerror?: (error: Error) => void;
   onmessage?: (message: JSONRPCMessage) => void;
   onreset?: (reason: string) => void;
+  closeReason?: string;
 
   private child?: StdioProcessTransport;
   private initializeRequest?: JSONRPCMessage & { id: string | number };
@@ -160,14 +168,16 @@ class RestartingStdioChannel implements ResettableTransport {
   private childExited(child: StdioProcessTransport): void {
     this.supervisor.release(child);
     if (this.closing || child !== this.child) return;
+    const reason = this.supervisor.exitReason(child);
     const delay = this.supervisor.recordCrash(child, this.attempt++);
     if (delay === undefined) {
       this.closing = true;
+      this.closeReason = `instance failed: ${this.supervisor.failure}`;
       this.onclose?.();
       return;
     }
     this.queue = [];
-    this.onreset?.(`upstream process exited (code ${child.exit?.code ?? "?"}); restarting`);
+    this.onreset?.(reason);
     setTimeout(() => void this.restart(), delay).unref();
   }
 
@@ -175,8 +185,11 @@ class RestartingStdioChannel implements ResettableTransport {
     if (this.closing) return;
     try {
       await this.startChild();
-    } catch {
-      this.childExited(this.child!);
+    } catch (error) {
+      // Refused (instance failed, cap) or not spawnable: this session cannot go on.
+      this.closing = true;
+      this.closeReason = `upstream could not be restarted: ${(error as Error).message}`;
+      this.onclose?.();
       return;
     }
     if (!this.initializeRequest) {

@@ -109,13 +109,14 @@ export class SharedStdioServer {
     if (this.closed || child !== this.child) return;
     this.bootWaiter?.reject(new Error("shared upstream process exited during initialize"));
     this.bootWaiter = undefined;
-    const reason = `upstream process exited (code ${child.exit?.code ?? "?"}); restarting`;
+    const reason = this.supervisor.exitReason(child);
     this.pending.clear();
     this.progress.clear();
     this.serverRequests.clear();
     const delay = this.supervisor.recordCrash(child, this.attempt++);
     if (delay === undefined) {
-      for (const channel of [...this.channels]) channel.closeFromServer();
+      for (const channel of [...this.channels])
+        channel.closeFromServer(`instance failed: ${this.supervisor.failure}`);
       return;
     }
     for (const channel of this.channels) channel.onreset?.(reason);
@@ -254,6 +255,7 @@ class SharedChannel implements ResettableTransport {
   onerror?: (error: Error) => void;
   onmessage?: (message: JSONRPCMessage) => void;
   onreset?: (reason: string) => void;
+  closeReason?: string;
   /** This session's request id → the id it carries upstream. */
   readonly outgoing = new Map<RequestId, string>();
   private closed = false;
@@ -273,9 +275,10 @@ class SharedChannel implements ResettableTransport {
     if (!this.closed) this.onmessage?.(message);
   }
 
-  closeFromServer(): void {
+  closeFromServer(reason = "shared upstream stopped"): void {
     if (this.closed) return;
     this.closed = true;
+    this.closeReason = reason;
     this.server.detach(this);
     this.onclose?.();
   }
