@@ -2,7 +2,7 @@
 // `node --cpu-prof bin/mcpbox.mjs serve` (in-memory store) with a per-session and a shared instance of the
 // bench echo server, drives each policy × transport with the SDK load client, and summarizes the profile
 // over each measured window. Child process groups are killed at the end, on failure too.
-import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -82,6 +82,7 @@ function report(dir: string): void {
 async function main(): Promise<void> {
   if (values.analyze) return report(values.analyze);
   const dir = values.out ?? mkdtempSync(join(tmpdir(), "mcpbox-profile-"));
+  mkdirSync(dir, { recursive: true });
   const configFile = join(dir, "servers.json");
   const server = (policy: string) => ({
     command: process.execPath,

@@ -1,14 +1,11 @@
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import {
   ErrorCode,
-  isJSONRPCErrorResponse,
-  isJSONRPCNotification,
-  isJSONRPCRequest,
-  isJSONRPCResultResponse,
   type JSONRPCMessage,
   type JSONRPCRequest,
   type RequestId,
 } from "@modelcontextprotocol/sdk/types.js";
+import { isError, isNotification, isRequest, isResponse, isResult } from "../protocol/message-kind.js";
 
 /** Error codes the gateway itself produces (JSON-RPC server-error range). */
 export const GatewayError = {
@@ -107,14 +104,14 @@ export class Relay {
   }
 
   private fromDownstream(message: JSONRPCMessage): void {
-    if (isJSONRPCRequest(message)) {
+    if (isRequest(message)) {
       this.track(message);
-    } else if (isJSONRPCNotification(message) && message.method === "notifications/cancelled") {
+    } else if (isNotification(message) && message.method === "notifications/cancelled") {
       const id = (message.params as { requestId?: RequestId } | undefined)?.requestId;
       if (id !== undefined) this.settle(id, "error", ErrorCode.RequestTimeout);
     }
     this.upstream.send(message).catch((error: Error) => {
-      if (isJSONRPCRequest(message)) {
+      if (isRequest(message)) {
         this.respondError(
           message.id,
           GatewayError.UpstreamUnavailable,
@@ -171,24 +168,24 @@ export class Relay {
   }
 
   private fromUpstream(message: JSONRPCMessage): void {
-    if (isJSONRPCResultResponse(message) || isJSONRPCErrorResponse(message)) {
+    if (isResponse(message)) {
       const entry = this.inFlight.get(message.id as RequestId);
       if (!entry) return; // already answered (timeout/cancel): drop the late response
-      if (isJSONRPCResultResponse(message) && entry.method === "initialize") {
+      if (isResult(message) && entry.method === "initialize") {
         const version = (message.result as { protocolVersion?: unknown }).protocolVersion;
         if (typeof version === "string") {
           this.upstream.setProtocolVersion?.(version);
           this.options.onInitialized?.(version);
         }
       }
-      const errorCode = isJSONRPCErrorResponse(message) ? message.error.code : undefined;
+      const errorCode = isError(message) ? message.error.code : undefined;
       this.settle(message.id as RequestId, errorCode === undefined ? "ok" : "error", errorCode);
       const sent = this.deliver(message);
       if (entry.method === "initialize" && errorCode !== undefined) void sent.finally(() => this.close());
       return;
     }
     let related: RequestId | undefined;
-    if (isJSONRPCNotification(message)) {
+    if (isNotification(message)) {
       if (message.method === "notifications/progress") {
         const token = (message.params as { progressToken?: string | number }).progressToken;
         related = token === undefined ? undefined : this.progressOwners.get(token);
@@ -214,7 +211,7 @@ export class Relay {
 
   /** A server→client request nobody can receive still gets an answer, so the server does not hang. */
   private refuse(message: JSONRPCMessage): void {
-    if (!isJSONRPCRequest(message)) return;
+    if (!isRequest(message)) return;
     this.upstream
       .send({
         jsonrpc: "2.0",

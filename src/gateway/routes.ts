@@ -1,6 +1,5 @@
 import { randomUUID } from "node:crypto";
 import { SSEServerTransport } from "@modelcontextprotocol/sdk/server/sse.js";
-import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import { isInitializeRequest } from "@modelcontextprotocol/sdk/types.js";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { bearerFrom, grantCovers, type TokenGrant } from "../auth/access-tokens.js";
@@ -8,10 +7,10 @@ import type { Instance } from "../control/instance-model.js";
 import type { Metrics } from "../observability/metrics.js";
 import { UpstreamRefusedError } from "../upstream/hosted-stdio.js";
 import type { Upstreams } from "../upstream/upstreams.js";
-import { BoundedEventStore } from "./event-store.js";
 import { checkOriginAndHost, type OriginPolicy } from "./guard.js";
 import { type CallRecord, Relay } from "./relay.js";
 import { type GatewaySession, SessionRegistry } from "./sessions.js";
+import { StreamableHttpServerTransport } from "./streamable-http.js";
 
 export interface GatewayDeps {
   instances: { get(name: string): Instance | undefined };
@@ -206,9 +205,8 @@ export function gatewayRoutes(deps: GatewayDeps) {
         return rpcError(reply, 400, RpcCode.InvalidRequest, "Bad Request: Mcp-Session-Id header is required");
       }
       let relay: Relay;
-      const transport = new StreamableHTTPServerTransport({
+      const transport = new StreamableHttpServerTransport({
         sessionIdGenerator: () => randomUUID(),
-        eventStore: new BoundedEventStore(),
         onsessioninitialized: (id) => {
           sessions.add({
             id,

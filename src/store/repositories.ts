@@ -97,8 +97,27 @@ export class TokenRepository {
 export class CallLogRepository {
   constructor(private readonly db: Db) {}
 
+  /**
+   * One statement with one array parameter per column, whatever the batch size: building a multi-row
+   * VALUES list through the query builder cost more CPU than the calls being logged.
+   */
   async insertMany(entries: CallLogEntry[]): Promise<void> {
-    if (entries.length > 0) await this.db.insert(callLog).values(entries);
+    if (entries.length === 0) return;
+    const now = new Date().toISOString();
+    const column = <T>(pick: (e: CallLogEntry) => T) => sql.param(entries.map(pick));
+    await this.db.execute(sql`
+      insert into call_log (at, instance, token_id, session_id, method, target, duration_ms, outcome, error_code)
+      select * from unnest(
+        ${column((e) => e.at?.toISOString() ?? now)}::timestamptz[],
+        ${column((e) => e.instance)}::text[],
+        ${column((e) => e.tokenId ?? null)}::uuid[],
+        ${column((e) => e.sessionId ?? null)}::text[],
+        ${column((e) => e.method)}::text[],
+        ${column((e) => e.target ?? null)}::text[],
+        ${column((e) => e.durationMs)}::integer[],
+        ${column((e) => e.outcome)}::text[],
+        ${column((e) => e.errorCode ?? null)}::integer[]
+      )`);
   }
 
   recent(options: { instance?: string; since?: Date; limit?: number } = {}) {

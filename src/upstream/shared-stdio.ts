@@ -1,15 +1,12 @@
 import {
   type InitializeResult,
-  isJSONRPCErrorResponse,
-  isJSONRPCNotification,
-  isJSONRPCRequest,
-  isJSONRPCResultResponse,
   type JSONRPCMessage,
   LATEST_PROTOCOL_VERSION,
   type RequestId,
   SUPPORTED_PROTOCOL_VERSIONS,
 } from "@modelcontextprotocol/sdk/types.js";
 import type { ResettableTransport } from "../gateway/relay.js";
+import { isNotification, isRequest, isResponse, isResult } from "../protocol/message-kind.js";
 import type { HostedStdioSupervisor } from "./hosted-stdio.js";
 import type { StdioProcessTransport } from "./stdio-process.js";
 
@@ -128,11 +125,11 @@ export class SharedStdioServer {
   }
 
   private fromChild(message: JSONRPCMessage): void {
-    if (isJSONRPCResultResponse(message) || isJSONRPCErrorResponse(message)) {
+    if (isResponse(message)) {
       if (this.bootWaiter && message.id === this.bootWaiter.id) {
         const waiter = this.bootWaiter;
         this.bootWaiter = undefined;
-        if (isJSONRPCResultResponse(message)) waiter.resolve(message.result as InitializeResult);
+        if (isResult(message)) waiter.resolve(message.result as InitializeResult);
         else waiter.reject(new Error(`upstream refused initialize: ${message.error.message}`));
         return;
       }
@@ -143,7 +140,7 @@ export class SharedStdioServer {
       entry.channel.deliver({ ...message, id: entry.originalId });
       return;
     }
-    if (isJSONRPCRequest(message)) {
+    if (isRequest(message)) {
       const owner = this.newestPending()?.channel ?? this.channels.values().next().value;
       if (!owner) {
         void this.child?.send({
@@ -157,7 +154,7 @@ export class SharedStdioServer {
       owner.deliver(message);
       return;
     }
-    if (isJSONRPCNotification(message)) {
+    if (isNotification(message)) {
       if (message.method === "notifications/progress") {
         const params = message.params as { progressToken: string | number };
         const entry = this.progress.get(String(params.progressToken));
@@ -189,7 +186,7 @@ export class SharedStdioServer {
   }
 
   async fromChannel(channel: SharedChannel, message: JSONRPCMessage): Promise<void> {
-    if (isJSONRPCRequest(message)) {
+    if (isRequest(message)) {
       if (message.method === "initialize") {
         const result = await this.ensureReady();
         const requested = (message.params as { protocolVersion?: string } | undefined)?.protocolVersion;
@@ -214,7 +211,7 @@ export class SharedStdioServer {
       await this.child!.send({ ...message, id: upstreamId, params });
       return;
     }
-    if (isJSONRPCNotification(message)) {
+    if (isNotification(message)) {
       if (message.method === "notifications/initialized") return;
       if (message.method === "notifications/cancelled") {
         const params = message.params as { requestId: RequestId; reason?: string };

@@ -1,7 +1,8 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { deserializeMessage, serializeMessage } from "@modelcontextprotocol/sdk/shared/stdio.js";
+import { serializeMessage } from "@modelcontextprotocol/sdk/shared/stdio.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
+import { parseMessage } from "../protocol/message-kind.js";
 import { RingBuffer } from "./ring-buffer.js";
 
 export interface StdioSpec {
@@ -38,6 +39,7 @@ export class StdioProcessTransport implements Transport {
   readonly stderr: RingBuffer;
   private child?: ChildProcess;
   private pending: Buffer = Buffer.alloc(0);
+  private drained?: Promise<void>;
   private closed = false;
   private exitInfo?: { code: number | null; signal: NodeJS.Signals | null };
 
@@ -108,25 +110,34 @@ export class StdioProcessTransport implements Transport {
   }
 
   private parseLine(line: string): void {
-    let message: JSONRPCMessage;
+    let message: JSONRPCMessage | undefined;
     try {
-      message = deserializeMessage(line);
-    } catch {
-      // A server that prints to stdout breaks no session: the line is shown in its logs instead.
-      this.stderr.push(`ignored non-JSON-RPC stdout line: ${line.slice(0, 500)}`);
-      return;
-    }
-    this.onmessage?.(message);
+      message = parseMessage(JSON.parse(line));
+    } catch {}
+    if (message) this.onmessage?.(message);
+    // A server that prints to stdout breaks no session: the line is shown in its logs instead.
+    else this.stderr.push(`ignored non-JSON-RPC stdout line: ${line.slice(0, 500)}`);
   }
 
   send(message: JSONRPCMessage): Promise<void> {
     const stdin = this.child?.stdin;
     if (!stdin || this.closed || !stdin.writable)
       return Promise.reject(new Error("stdio server is not running"));
-    return new Promise((resolve) => {
-      if (stdin.write(serializeMessage(message))) resolve();
-      else stdin.once("drain", resolve);
+    // Messages sent in one tick leave in one write; a full pipe makes every sender wait for one drain.
+    if (!stdin.writableCorked) {
+      stdin.cork();
+      process.nextTick(() => stdin.uncork());
+    }
+    if (stdin.write(serializeMessage(message))) return this.drained ?? Promise.resolve();
+    this.drained ??= new Promise((resolve) => {
+      const done = () => {
+        stdin.off("drain", done).off("close", done);
+        this.drained = undefined;
+        resolve();
+      };
+      stdin.on("drain", done).on("close", done);
     });
+    return this.drained;
   }
 
   /** Ends stdin, then SIGTERM to the process group, then SIGKILL after graceMs. */

@@ -99,6 +99,9 @@ describe.each(backends)("store on %s", (kind, open) => {
     await repo.insertMany([
       { instance: "a", method: "tools/call", target: "x", durationMs: 3, outcome: "ok" },
       {
+        at: new Date("2026-01-02T03:04:05.678Z"),
+        tokenId: "0b3f6a3e-2a2b-4c1e-9a55-3f1f5b7f0c11",
+        sessionId: "s-1",
         instance: "b",
         method: "tools/call",
         target: "y",
@@ -109,7 +112,31 @@ describe.each(backends)("store on %s", (kind, open) => {
     ]);
     const rows = await repo.recent({ instance: "b" });
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ target: "y", outcome: "error", errorCode: -32603 });
+    expect(rows[0]).toMatchObject({
+      at: new Date("2026-01-02T03:04:05.678Z"),
+      tokenId: "0b3f6a3e-2a2b-4c1e-9a55-3f1f5b7f0c11",
+      sessionId: "s-1",
+      target: "y",
+      durationMs: 4,
+      outcome: "error",
+      errorCode: -32603,
+    });
+    const [a] = await repo.recent({ instance: "a" });
+    expect(a).toMatchObject({ tokenId: null, sessionId: null, errorCode: null, durationMs: 3 });
+    expect(Math.abs(a!.at.getTime() - Date.now())).toBeLessThan(60_000);
+    // A batch bigger than any VALUES list would allow parameters for.
+    await repo.insertMany(
+      Array.from({ length: 5000 }, (_, i) => ({
+        instance: "bulk",
+        method: "tools/call",
+        target: `t'${i}"; drop table call_log; --`,
+        durationMs: i,
+        outcome: "ok",
+      })),
+    );
+    const bulk = await repo.recent({ instance: "bulk", limit: 10_000 });
+    expect(bulk).toHaveLength(5000);
+    expect(bulk.find((r) => r.durationMs === 4999)?.target).toBe(`t'4999"; drop table call_log; --`);
   });
 
   it("serves the gateway end to end", async (ctx) => {
