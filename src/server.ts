@@ -1,18 +1,31 @@
 import type { FastifyInstance } from "fastify";
-import { requireAdmin } from "./api/admin-auth.js";
-import { apiErrorHandler, sendError } from "./api/errors.js";
-import { instanceRoutes } from "./api/instances.js";
-import { tokenRoutes } from "./api/tokens.js";
+import type { RouteInfo } from "./api/authn.js";
+import { sendError } from "./api/errors.js";
+import { registerApi } from "./api/index.js";
+import { type Clock, systemClock } from "./auth/clock.js";
+import { ConsoleSessions } from "./auth/console-sessions.js";
 import { readMcpServersFile } from "./config/mcp-servers-file.js";
 import type { ServerConfig } from "./config/server-config.js";
+import { ApiKeyService } from "./control/api-keys.js";
+import { AuditService } from "./control/audit.js";
+import { DirectoryService } from "./control/directory.js";
 import { InstanceService } from "./control/instances.js";
 import { TokenService } from "./control/tokens.js";
+import { UserService } from "./control/users.js";
 import { gatewayRoutes } from "./gateway/routes.js";
 import type { SessionRegistry } from "./gateway/sessions.js";
 import { createHttpApp } from "./http-app.js";
 import { CallLogWriter } from "./observability/call-log.js";
 import { createLogger, type Logger } from "./observability/logger.js";
 import { Metrics } from "./observability/metrics.js";
+import {
+  ApiKeyRepository,
+  AuditRepository,
+  DepartmentRepository,
+  RoleRepository,
+  SessionRepository,
+  UserRepository,
+} from "./store/account-repositories.js";
 import { openStore, type Store } from "./store/db.js";
 import { CallLogRepository, InstanceRepository, TokenRepository } from "./store/repositories.js";
 import { Upstreams } from "./upstream/upstreams.js";
@@ -23,6 +36,11 @@ export interface McpBox {
   store: Store;
   instances: InstanceService;
   tokens: TokenService;
+  users: UserService;
+  directory: DirectoryService;
+  audit: AuditService;
+  /** Every admin API route with the access it declares (the RBAC matrix test walks this). */
+  apiRoutes: RouteInfo[];
   upstreams: Upstreams;
   sessions: SessionRegistry;
   callLog: CallLogWriter;
@@ -31,8 +49,12 @@ export interface McpBox {
   close(): Promise<void>;
 }
 
-export async function createServer(config: ServerConfig, options: { logger?: Logger } = {}): Promise<McpBox> {
+export async function createServer(
+  config: ServerConfig,
+  options: { logger?: Logger; clock?: Clock } = {},
+): Promise<McpBox> {
   const logger = options.logger ?? createLogger(config.logLevel);
+  const clock = options.clock ?? systemClock;
   // Parse the config file before touching anything: a bad file must not leave a half-configured server.
   const fileInstances = config.config ? readMcpServersFile(config.config) : [];
 
@@ -41,9 +63,45 @@ export async function createServer(config: ServerConfig, options: { logger?: Log
     logger.warn({ instance, status, detail }, "hosted instance status changed"),
   );
   const instances = new InstanceService(new InstanceRepository(store.db), upstreams, logger);
-  const tokens = new TokenService(new TokenRepository(store.db));
+  const tokens = new TokenService(new TokenRepository(store.db), () => clock.now());
   await instances.load();
   await tokens.load();
+  const audit = new AuditService(new AuditRepository(store.db), clock, logger);
+  const userRepo = new UserRepository(store.db);
+  const directory = new DirectoryService(
+    new DepartmentRepository(store.db),
+    new RoleRepository(store.db),
+    userRepo,
+    (id) => instances.countInDepartment(id),
+  );
+  await directory.load();
+  let sessions: ConsoleSessions | undefined;
+  const users = new UserService(userRepo, directory, { minLength: config.passwordMinLength }, clock, {
+    async accountChanged(userId, active) {
+      tokens.suspendOwner(userId, !active);
+      if (!active) await sessions?.revokeAll(userId);
+    },
+    async credentialsReset(userId) {
+      await sessions?.revokeAll(userId);
+    },
+  });
+  sessions = new ConsoleSessions(new SessionRepository(store.db), users, clock, {
+    idleMinutes: config.sessionIdleMinutes,
+    absoluteHours: config.sessionAbsoluteHours,
+    lockoutThreshold: config.lockoutThreshold,
+    lockoutMinutes: config.lockoutMinutes,
+  });
+  for (const id of await userRepo.inactiveIds()) tokens.suspendOwner(id, true);
+  const seeded = await users.seedAdmin(config.adminPassword);
+  if (seeded?.generated) {
+    // Printed once, on the first start only; the hash is all that is kept.
+    logger.warn(
+      `created the admin user with a generated password (shown only this once; sign in and change it): admin password: ${seeded.generated}`,
+    );
+  } else if (seeded) {
+    logger.info("created the admin user with the password from MCPBOX_ADMIN_PASSWORD");
+  }
+  const apiKeys = new ApiKeyService(new ApiKeyRepository(store.db), clock);
   if (fileInstances.length > 0) {
     await instances.upsertMany(fileInstances, "config");
     logger.info({ count: fileInstances.length, file: config.config }, "instances loaded from config file");
@@ -89,22 +147,20 @@ export async function createServer(config: ServerConfig, options: { logger?: Log
   });
   const closeSessions = (name: string) => gateway.sessions.closeAll((s) => s.instance === name);
   await app.register(gateway.register);
-  await app.register(
-    async (api) => {
-      api.setErrorHandler((error: Error, _request, reply) => apiErrorHandler(error, reply));
-      api.addHook("preHandler", requireAdmin(tokens));
-      await api.register(tokenRoutes(tokens));
-      await api.register(
-        instanceRoutes({
-          instances,
-          runtime: (name) => upstreams.status(name),
-          sessionCount: (name) => gateway.sessions.forInstance(name).length,
-          closeSessions,
-        }),
-      );
-    },
-    { prefix: "/api/v1" },
-  );
+  const apiRoutes = await registerApi(app, {
+    instances,
+    tokens,
+    users,
+    directory,
+    sessions,
+    apiKeys,
+    audit,
+    runtime: (name) => upstreams.status(name),
+    sessionCount: (name) => gateway.sessions.forInstance(name).length,
+    closeSessions,
+    sessionAbsoluteHours: config.sessionAbsoluteHours,
+    loginRateLimit: config.loginRateLimitPerMinute,
+  });
   app.get("/healthz", async () => ({ status: "ok" }));
   app.get("/readyz", async (_request, reply) =>
     draining ? sendError(reply, 503, "shutting_down", "draining") : { status: "ready", store: store.kind },
@@ -147,6 +203,10 @@ export async function createServer(config: ServerConfig, options: { logger?: Log
     store,
     instances,
     tokens,
+    users,
+    directory,
+    audit,
+    apiRoutes,
     upstreams,
     sessions: gateway.sessions,
     callLog,

@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyReply } from "fastify";
 import { ZodError } from "zod";
-import { ConflictError, NotFoundError } from "../control/instances.js";
+import { ConflictError, ForbiddenError, NotFoundError, RuleError } from "../control/errors.js";
 
 /** The one error shape of the admin API. */
 export function sendError(
@@ -23,6 +23,8 @@ export function apiErrorHandler(error: FastifyError | Error, reply: FastifyReply
     return sendError(reply, 400, "validation_failed", "invalid request", zodDetails(error));
   if (error instanceof NotFoundError) return sendError(reply, 404, "not_found", error.message);
   if (error instanceof ConflictError) return sendError(reply, 409, "conflict", error.message);
+  if (error instanceof RuleError) return sendError(reply, 400, error.code, error.message, error.details);
+  if (error instanceof ForbiddenError) return sendError(reply, 403, "forbidden", error.message);
   const status = (error as FastifyError).statusCode;
   if (status && status >= 400 && status < 500) {
     return sendError(reply, status, (error as FastifyError).code ?? "bad_request", error.message);

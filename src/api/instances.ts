@@ -1,8 +1,12 @@
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyRequest } from "fastify";
 import { z } from "zod";
+import { canOn, type Permission } from "../auth/permissions.js";
+import type { AuditService } from "../control/audit.js";
+import { NotFoundError } from "../control/errors.js";
 import { type Instance, instanceNameSchema, instanceSchema } from "../control/instance-model.js";
-import { type InstanceService, NotFoundError } from "../control/instances.js";
+import type { InstanceService } from "../control/instances.js";
 import type { UpstreamStatus } from "../upstream/upstreams.js";
+import { auditSuccess } from "./authn.js";
 
 const nameParams = z.strictObject({ name: instanceNameSchema });
 const SECRET_MASK = "••••";
@@ -29,29 +33,59 @@ function mask(values: Record<string, string>): Record<string, string> {
 
 export interface InstanceRouteDeps {
   instances: InstanceService;
+  audit: AuditService;
   runtime: (name: string) => UpstreamStatus | undefined;
   sessionCount: (name: string) => number;
   closeSessions: (name: string) => Promise<void>;
 }
 
 export function instanceRoutes(deps: InstanceRouteDeps) {
-  const present = (instance: Instance) =>
-    presentInstance(instance, deps.runtime(instance.name), deps.sessionCount(instance.name));
+  const present = (instance: Instance) => ({
+    ...presentInstance(instance, deps.runtime(instance.name), deps.sessionCount(instance.name)),
+    ...deps.instances.ownership(instance.name),
+  });
+  /** The named instance if the caller's scope reaches it for `permission`; otherwise it does not exist. */
+  const load = (request: FastifyRequest, permission: Permission) => {
+    const { name } = nameParams.parse(request.params);
+    const instance = deps.instances.get(name);
+    if (!instance || !canOn(request.principal!, permission, deps.instances.ownership(name))) {
+      throw new NotFoundError(`no instance named "${name}"`);
+    }
+    return instance;
+  };
   return async (app: FastifyInstance) => {
-    app.get("/instances", async () => ({ items: deps.instances.list().map(present) }));
-    app.post("/instances", async (request, reply) => {
-      const created = await deps.instances.create(instanceSchema.parse(request.body));
+    app.get("/instances", { config: { access: "instance:read" } }, async (request) => ({
+      items: deps.instances
+        .list()
+        .filter((i) => canOn(request.principal!, "instance:read", deps.instances.ownership(i.name)))
+        .map(present),
+    }));
+    app.post("/instances", { config: { access: "instance:write" } }, async (request, reply) => {
+      const principal = request.principal!;
+      const created = await deps.instances.create(instanceSchema.parse(request.body), "api", {
+        ownerId: principal.userId,
+        departmentId: principal.departmentId,
+      });
+      await auditSuccess(
+        deps.audit,
+        request,
+        "instance.create",
+        { type: "instance", id: created.name },
+        {
+          accessMode: created.accessMode,
+          upstream: created.upstream.type,
+        },
+      );
       return reply.code(201).send(present(created));
     });
-    app.get("/instances/:name", async (request) => {
-      const { name } = nameParams.parse(request.params);
-      const instance = deps.instances.get(name);
-      if (!instance) throw new NotFoundError(`no instance named "${name}"`);
-      return { ...present(instance), stderr: deps.runtime(name)?.stderr ?? [] };
+    app.get("/instances/:name", { config: { access: "instance:read" } }, async (request) => {
+      const instance = load(request, "instance:read");
+      return { ...present(instance), stderr: deps.runtime(instance.name)?.stderr ?? [] };
     });
-    app.delete("/instances/:name", async (request, reply) => {
-      const { name } = nameParams.parse(request.params);
-      await deps.instances.delete(name, deps.closeSessions);
+    app.delete("/instances/:name", { config: { access: "instance:delete" } }, async (request, reply) => {
+      const instance = load(request, "instance:delete");
+      await deps.instances.delete(instance.name, deps.closeSessions);
+      await auditSuccess(deps.audit, request, "instance.delete", { type: "instance", id: instance.name });
       return reply.code(204).send();
     });
   };

@@ -1,16 +1,89 @@
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyRequest } from "fastify";
 import { z } from "zod";
-import { createTokenSchema, type TokenService } from "../control/tokens.js";
+import { canEverywhere, canOn, PERMISSIONS, type Principal } from "../auth/permissions.js";
+import type { AuditService } from "../control/audit.js";
+import { ForbiddenError, NotFoundError } from "../control/errors.js";
+import type { InstanceService } from "../control/instances.js";
+import { createTokenSchema, presentToken, type TokenService } from "../control/tokens.js";
+import { auditSuccess } from "./authn.js";
 
 const idParams = z.strictObject({ id: z.uuid() });
 
-export function tokenRoutes(tokens: TokenService) {
+export interface TokenRouteDeps {
+  tokens: TokenService;
+  instances: InstanceService;
+  audit: AuditService;
+}
+
+/** A token opens no more than its creator could read: listed instances in scope, "all" only for scope all. */
+function assertGrantable(
+  principal: Principal,
+  input: z.infer<typeof createTokenSchema>,
+  instances: InstanceService,
+) {
+  if (input.admin && !PERMISSIONS.every((p) => canEverywhere(principal, p))) {
+    throw new ForbiddenError("only an administrator can create admin tokens");
+  }
+  if (!input.instances) {
+    if (!canEverywhere(principal, "instance:read")) {
+      throw new ForbiddenError("name the instances the token opens; you cannot grant every instance");
+    }
+    return;
+  }
+  const outside = input.instances.filter(
+    (name) => !instances.get(name) || !canOn(principal, "instance:read", instances.ownership(name)),
+  );
+  if (outside.length) throw new ForbiddenError(`not instances you can use: ${outside.join(", ")}`);
+}
+
+export function tokenRoutes(deps: TokenRouteDeps) {
+  const load = async (request: FastifyRequest, permission: "token:read" | "token:delete") => {
+    const { id } = idParams.parse(request.params);
+    const row = await deps.tokens.get(id);
+    if (!row || !canOn(request.principal!, permission, row)) throw new NotFoundError(`no token ${id}`);
+    return row;
+  };
   return async (app: FastifyInstance) => {
-    app.post("/tokens", async (request, reply) => {
-      const created = await tokens.create(createTokenSchema.parse(request.body));
+    app.post("/tokens", { config: { access: "token:write" } }, async (request, reply) => {
+      const principal = request.principal!;
+      const input = createTokenSchema.parse(request.body);
+      assertGrantable(principal, input, deps.instances);
+      const created = await deps.tokens.create(input, {
+        ownerId: principal.userId,
+        departmentId: principal.departmentId,
+      });
+      await auditSuccess(
+        deps.audit,
+        request,
+        "token.create",
+        { type: "token", id: created.token.id },
+        {
+          name: created.token.name,
+          instances: created.token.instances,
+          admin: created.token.admin,
+        },
+      );
       return reply.code(201).send({ ...created.token, secret: created.secret });
     });
-    app.get("/tokens", async () => ({ items: await tokens.list() }));
-    app.delete("/tokens/:id", async (request) => tokens.revoke(idParams.parse(request.params).id));
+    app.get("/tokens", { config: { access: "token:read" } }, async (request) => {
+      const principal = request.principal!;
+      const rows = await deps.tokens.list();
+      return { items: rows.filter((row) => canOn(principal, "token:read", row)).map(presentToken) };
+    });
+    app.get("/tokens/:id", { config: { access: "token:read" } }, async (request) =>
+      presentToken(await load(request, "token:read")),
+    );
+    app.delete("/tokens/:id", { config: { access: "token:delete" } }, async (request) => {
+      const row = await load(request, "token:delete");
+      const revoked = await deps.tokens.revoke(row.id);
+      await auditSuccess(
+        deps.audit,
+        request,
+        "token.revoke",
+        { type: "token", id: row.id },
+        { name: row.name },
+      );
+      return revoked;
+    });
   };
 }

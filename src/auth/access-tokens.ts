@@ -10,6 +10,8 @@ export interface TokenGrant {
   /** null: every instance. */
   instanceNames: string[] | null;
   expiresAt: Date | null;
+  /** The user who created it; null for the seeded admin token and tokens made with it. */
+  ownerId: string | null;
 }
 
 export function generateTokenSecret(): string {

@@ -21,6 +21,28 @@ export const serverConfigSchema = z.strictObject({
   logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   shutdownTimeoutSeconds: z.coerce.number().positive().default(10),
   callLogArguments: z.boolean().default(false),
+  /** Password of the `admin` user created at first start; a generated one is logged once otherwise. */
+  adminPassword: z.string().optional(),
+  sessionIdleMinutes: z.coerce
+    .number()
+    .positive()
+    .max(7 * 24 * 60)
+    .default(30),
+  sessionAbsoluteHours: z.coerce
+    .number()
+    .positive()
+    .max(30 * 24)
+    .default(12),
+  passwordMinLength: z.coerce.number().int().min(8).max(128).default(12),
+  /** Failed logins in a row that lock an account, and for how long. */
+  lockoutThreshold: z.coerce.number().int().min(1).max(100).default(5),
+  lockoutMinutes: z.coerce
+    .number()
+    .positive()
+    .max(24 * 60)
+    .default(15),
+  /** Login attempts per minute from one client address. */
+  loginRateLimitPerMinute: z.coerce.number().int().min(1).max(10_000).default(20),
 });
 
 export type ServerConfig = z.infer<typeof serverConfigSchema>;
@@ -38,6 +60,13 @@ const ENV_KEYS: Record<string, keyof ServerConfigInput> = {
   MCPBOX_ALLOWED_HOSTS: "allowedHosts",
   MCPBOX_BODY_LIMIT_BYTES: "bodyLimitBytes",
   MCPBOX_LOG_LEVEL: "logLevel",
+  MCPBOX_ADMIN_PASSWORD: "adminPassword",
+  MCPBOX_SESSION_IDLE_MINUTES: "sessionIdleMinutes",
+  MCPBOX_SESSION_ABSOLUTE_HOURS: "sessionAbsoluteHours",
+  MCPBOX_PASSWORD_MIN_LENGTH: "passwordMinLength",
+  MCPBOX_LOCKOUT_THRESHOLD: "lockoutThreshold",
+  MCPBOX_LOCKOUT_MINUTES: "lockoutMinutes",
+  MCPBOX_LOGIN_RATE_LIMIT: "loginRateLimitPerMinute",
 };
 const LIST_KEYS = new Set<string>(["allowedOrigins", "allowedHosts"]);
 

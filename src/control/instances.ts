@@ -1,10 +1,13 @@
 import type { Logger } from "pino";
-import type { InstanceRepository, InstanceRow } from "../store/repositories.js";
+import {
+  type InstanceRepository,
+  type InstanceRow,
+  NO_OWNER,
+  type Ownership,
+} from "../store/repositories.js";
 import type { Upstreams } from "../upstream/upstreams.js";
+import { ConflictError, NotFoundError } from "./errors.js";
 import { type Instance, type InstanceInput, instanceSchema } from "./instance-model.js";
-
-export class ConflictError extends Error {}
-export class NotFoundError extends Error {}
 
 /**
  * Instances: the database is the record, and this service keeps the in-memory view the gateway reads on
@@ -12,6 +15,7 @@ export class NotFoundError extends Error {}
  */
 export class InstanceService {
   private readonly view = new Map<string, Instance>();
+  private readonly owners = new Map<string, Ownership>();
 
   constructor(
     private readonly repo: InstanceRepository,
@@ -21,7 +25,20 @@ export class InstanceService {
 
   async load(): Promise<void> {
     this.view.clear();
-    for (const row of await this.repo.list()) this.view.set(row.name, instanceSchema.parse(row.spec));
+    this.owners.clear();
+    for (const row of await this.repo.list()) {
+      this.view.set(row.name, instanceSchema.parse(row.spec));
+      this.owners.set(row.name, { ownerId: row.ownerId, departmentId: row.departmentId });
+    }
+  }
+
+  /** Owner and department of an instance, for data scopes. */
+  ownership(name: string): Ownership {
+    return this.owners.get(name) ?? NO_OWNER;
+  }
+
+  countInDepartment(departmentId: string): number {
+    return [...this.owners.values()].filter((o) => o.departmentId === departmentId).length;
   }
 
   /** Hot path: no I/O. */
@@ -33,13 +50,14 @@ export class InstanceService {
     return [...this.view.values()].sort((a, b) => a.name.localeCompare(b.name));
   }
 
-  async create(input: InstanceInput, source = "api"): Promise<Instance> {
+  async create(input: InstanceInput, source = "api", owner: Ownership = NO_OWNER): Promise<Instance> {
     const instance = instanceSchema.parse(input);
     if (this.view.has(instance.name) || (await this.repo.get(instance.name))) {
       throw new ConflictError(`instance "${instance.name}" already exists`);
     }
-    await this.repo.insert(instance, source);
+    await this.repo.insert(instance, source, owner);
     this.view.set(instance.name, instance);
+    this.owners.set(instance.name, owner);
     this.logger.info({ instance: instance.name, accessMode: instance.accessMode }, "instance created");
     return instance;
   }
@@ -58,6 +76,7 @@ export class InstanceService {
   async delete(name: string, closeSessions: (name: string) => Promise<void>): Promise<void> {
     if (!(await this.repo.delete(name))) throw new NotFoundError(`no instance named "${name}"`);
     this.view.delete(name);
+    this.owners.delete(name);
     await closeSessions(name);
     await this.upstreams.release(name);
     this.logger.info({ instance: name }, "instance deleted");

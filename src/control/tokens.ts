@@ -5,9 +5,9 @@ import {
   hashTokenSecret,
   type TokenGrant,
 } from "../auth/access-tokens.js";
-import type { TokenRepository, TokenRow } from "../store/repositories.js";
+import { NO_OWNER, type Ownership, type TokenRepository, type TokenRow } from "../store/repositories.js";
+import { NotFoundError } from "./errors.js";
 import { instanceNameSchema } from "./instance-model.js";
-import { NotFoundError } from "./instances.js";
 
 export const createTokenSchema = z.strictObject({
   name: z.string().min(1).max(128),
@@ -31,6 +31,8 @@ export function presentToken(row: TokenRow) {
     prefix: row.prefix,
     admin: row.isAdmin,
     instances: row.instanceNames,
+    ownerId: row.ownerId,
+    departmentId: row.departmentId,
     createdAt: row.createdAt.toISOString(),
     expiresAt: row.expiresAt?.toISOString() ?? null,
     revokedAt: row.revokedAt?.toISOString() ?? null,
@@ -46,6 +48,8 @@ export function presentToken(row: TokenRow) {
 export class TokenService {
   private readonly byHash = new Map<string, TokenGrant>();
   private readonly uses = new Map<string, { count: number; at: Date }>();
+  /** Users who are disabled or deleted: their tokens stop opening anything, at once. */
+  private readonly suspendedOwners = new Set<string>();
   private flusher?: NodeJS.Timeout;
 
   constructor(
@@ -67,6 +71,7 @@ export class TokenService {
     const grant = this.byHash.get(hashTokenSecret(secret));
     if (!grant) return undefined;
     if (grant.expiresAt && grant.expiresAt <= this.now()) return undefined;
+    if (grant.ownerId && this.suspendedOwners.has(grant.ownerId)) return undefined;
     return grant;
   }
 
@@ -86,7 +91,12 @@ export class TokenService {
     await Promise.allSettled(batch.map(([id, use]) => this.repo.recordUse(id, use.count, use.at)));
   }
 
-  async create(input: CreateTokenInput, secret = generateTokenSecret()) {
+  suspendOwner(userId: string, suspended: boolean): void {
+    if (suspended) this.suspendedOwners.add(userId);
+    else this.suspendedOwners.delete(userId);
+  }
+
+  async create(input: CreateTokenInput, owner: Ownership = NO_OWNER, secret = generateTokenSecret()) {
     const data = createTokenSchema.parse(input);
     const expiresAt = data.expiresInSeconds
       ? new Date(this.now().getTime() + data.expiresInSeconds * 1000)
@@ -98,6 +108,7 @@ export class TokenService {
       isAdmin: data.admin,
       instanceNames: data.instances ?? null,
       expiresAt,
+      ...owner,
     });
     this.byHash.set(row.tokenHash, grantOf(row));
     return { token: presentToken(row), secret };
@@ -106,12 +117,16 @@ export class TokenService {
   /** Seeds the automation admin token from MCPBOX_ADMIN_TOKEN, on the first start only. */
   async seedAdmin(secret: string): Promise<boolean> {
     if (await this.repo.hasAdmin()) return false;
-    await this.create({ name: "admin (MCPBOX_ADMIN_TOKEN)", admin: true }, secret);
+    await this.create({ name: "admin (MCPBOX_ADMIN_TOKEN)", admin: true }, NO_OWNER, secret);
     return true;
   }
 
-  async list() {
-    return (await this.repo.list()).map(presentToken);
+  list(): Promise<TokenRow[]> {
+    return this.repo.list();
+  }
+
+  get(id: string): Promise<TokenRow | undefined> {
+    return this.repo.get(id);
   }
 
   async revoke(id: string) {
@@ -134,5 +149,6 @@ function grantOf(row: TokenRow): TokenGrant {
     isAdmin: row.isAdmin,
     instanceNames: row.instanceNames,
     expiresAt: row.expiresAt,
+    ownerId: row.ownerId,
   };
 }

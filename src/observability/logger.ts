@@ -12,6 +12,11 @@ const REDACT = [
   "*.headers",
   "token",
   "secret",
+  "password",
+  "*.password",
+  "*.newPassword",
+  "*.currentPassword",
+  "*.secret",
 ];
 
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {

@@ -8,6 +8,13 @@ export type TokenRow = typeof accessTokens.$inferSelect;
 export type NewToken = typeof accessTokens.$inferInsert;
 export type CallLogEntry = typeof callLog.$inferInsert;
 
+/** Who owns a resource, for data scopes; config-file and admin-token resources have no owner. */
+export interface Ownership {
+  ownerId: string | null;
+  departmentId: string | null;
+}
+export const NO_OWNER: Ownership = { ownerId: null, departmentId: null };
+
 export class InstanceRepository {
   constructor(private readonly db: Db) {}
 
@@ -20,10 +27,10 @@ export class InstanceRepository {
     return rows[0];
   }
 
-  async insert(spec: Instance, source: string): Promise<InstanceRow> {
+  async insert(spec: Instance, source: string, owner: Ownership = NO_OWNER): Promise<InstanceRow> {
     const rows = await this.db
       .insert(instances)
-      .values({ name: spec.name, accessMode: spec.accessMode, spec, source })
+      .values({ name: spec.name, accessMode: spec.accessMode, spec, source, ...owner })
       .returning();
     return rows[0];
   }
@@ -62,6 +69,10 @@ export class TokenRepository {
 
   list(): Promise<TokenRow[]> {
     return this.db.select().from(accessTokens).orderBy(desc(accessTokens.createdAt));
+  }
+
+  async get(id: string): Promise<TokenRow | undefined> {
+    return (await this.db.select().from(accessTokens).where(eq(accessTokens.id, id)))[0];
   }
 
   listActive(): Promise<TokenRow[]> {

@@ -5,9 +5,12 @@ import {
   index,
   integer,
   jsonb,
+  type PgColumn,
   pgTable,
+  primaryKey,
   text,
   timestamp,
+  uniqueIndex,
   uuid,
 } from "drizzle-orm/pg-core";
 import type { Instance } from "../control/instance-model.js";
@@ -19,6 +22,9 @@ export const instances = pgTable("instances", {
   /** The whole validated instance definition; the columns above are indexed copies. */
   spec: jsonb("spec").$type<Instance>().notNull(),
   source: text("source").notNull().default("api"),
+  /** Owner and department decide who sees the instance under a role's data scope. */
+  ownerId: uuid("owner_id"),
+  departmentId: uuid("department_id"),
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
 });
@@ -32,6 +38,8 @@ export const accessTokens = pgTable("access_tokens", {
   isAdmin: boolean("is_admin").notNull().default(false),
   /** Instance names this token opens; null means every instance. */
   instanceNames: jsonb("instance_names").$type<string[] | null>(),
+  ownerId: uuid("owner_id"),
+  departmentId: uuid("department_id"),
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   expiresAt: timestamp("expires_at", { withTimezone: true }),
   revokedAt: timestamp("revoked_at", { withTimezone: true }),
@@ -54,4 +62,115 @@ export const callLog = pgTable(
     errorCode: integer("error_code"),
   },
   (t) => [index("call_log_instance_at").on(t.instance, t.at), index("call_log_at").on(t.at)],
+);
+
+export const departments = pgTable(
+  "departments",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    name: text("name").notNull(),
+    parentId: uuid("parent_id").references((): PgColumn => departments.id, { onDelete: "restrict" }),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex("departments_parent_name").on(sql`coalesce(${t.parentId}::text, '')`, t.name)],
+);
+
+export const roles = pgTable("roles", {
+  id: uuid("id").primaryKey().defaultRandom(),
+  name: text("name").notNull().unique(),
+  description: text("description").notNull().default(""),
+  builtIn: boolean("built_in").notNull().default(false),
+  permissions: jsonb("permissions").$type<string[]>().notNull(),
+  /** all | dept_and_child | dept | self | custom */
+  dataScope: text("data_scope").notNull(),
+  /** Departments a `custom` scope covers. */
+  scopeDepartmentIds: jsonb("scope_department_ids").$type<string[]>().notNull().default([]),
+  requireTwoFactor: boolean("require_two_factor").notNull().default(false),
+  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+});
+
+export const users = pgTable("users", {
+  id: uuid("id").primaryKey().defaultRandom(),
+  username: text("username").notNull().unique(),
+  displayName: text("display_name").notNull().default(""),
+  email: text("email"),
+  departmentId: uuid("department_id").references(() => departments.id, { onDelete: "restrict" }),
+  enabled: boolean("enabled").notNull().default(true),
+  /** Where the account comes from: `local` (password here), later LDAP/OIDC. */
+  source: text("source").notNull().default("local"),
+  /** argon2id PHC string; null for accounts that cannot log in with a password. */
+  passwordHash: text("password_hash"),
+  mustChangePassword: boolean("must_change_password").notNull().default(false),
+  failedLogins: integer("failed_logins").notNull().default(0),
+  lockedUntil: timestamp("locked_until", { withTimezone: true }),
+  lastLoginAt: timestamp("last_login_at", { withTimezone: true }),
+  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+});
+
+export const userRoles = pgTable(
+  "user_roles",
+  {
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    roleId: uuid("role_id")
+      .notNull()
+      .references(() => roles.id, { onDelete: "restrict" }),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.roleId] })],
+);
+
+/** Console sessions: the cookie carries a random secret, the table its SHA-256. */
+export const consoleSessions = pgTable(
+  "console_sessions",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    secretHash: text("secret_hash").notNull().unique(),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    csrfToken: text("csrf_token").notNull(),
+    ip: text("ip"),
+    userAgent: text("user_agent"),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull(),
+    lastSeenAt: timestamp("last_seen_at", { withTimezone: true }).notNull(),
+    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+    revokedAt: timestamp("revoked_at", { withTimezone: true }),
+  },
+  (t) => [index("console_sessions_user").on(t.userId)],
+);
+
+/** Personal API keys for the admin API; same storage rules as access tokens. */
+export const apiKeys = pgTable("api_keys", {
+  id: uuid("id").primaryKey().defaultRandom(),
+  userId: uuid("user_id")
+    .notNull()
+    .references(() => users.id, { onDelete: "cascade" }),
+  name: text("name").notNull(),
+  keyHash: text("key_hash").notNull().unique(),
+  prefix: text("prefix").notNull(),
+  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  expiresAt: timestamp("expires_at", { withTimezone: true }),
+  revokedAt: timestamp("revoked_at", { withTimezone: true }),
+  lastUsedAt: timestamp("last_used_at", { withTimezone: true }),
+});
+
+/** Append-only: the API has no route that updates or deletes a row (retention prunes by age). */
+export const auditLog = pgTable(
+  "audit_log",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    at: timestamp("at", { withTimezone: true }).notNull(),
+    actorId: uuid("actor_id"),
+    actorName: text("actor_name"),
+    ip: text("ip"),
+    action: text("action").notNull(),
+    targetType: text("target_type"),
+    targetId: text("target_id"),
+    outcome: text("outcome").notNull(),
+    details: jsonb("details").$type<Record<string, unknown>>(),
+  },
+  (t) => [index("audit_log_at").on(t.at), index("audit_log_action_at").on(t.action, t.at)],
 );

@@ -2,6 +2,7 @@ import { fileURLToPath } from "node:url";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import type { Clock } from "../../src/auth/clock.js";
 import type { ServerConfigInput } from "../../src/config/server-config.js";
 import { resolveConfig } from "../../src/config/server-config.js";
 import type { InstanceInput } from "../../src/control/instance-model.js";
@@ -9,6 +10,18 @@ import { createLogger } from "../../src/observability/logger.js";
 import { createServer, type McpBox } from "../../src/server.js";
 
 export const ADMIN_TOKEN = "test-admin-token-0123456789";
+export const ADMIN_PASSWORD = "correct horse battery staple";
+
+/** A clock the test moves by hand (idle and absolute session timeouts, lockout expiry). */
+export class ManualClock implements Clock {
+  private at = Date.now();
+  now(): Date {
+    return new Date(this.at);
+  }
+  advance(ms: number): void {
+    this.at += ms;
+  }
+}
 export const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
 
 /** A stdio instance definition running one of our fixture servers with plain node. */
@@ -39,12 +52,20 @@ export interface TestBox {
 export async function startBox(
   instances: InstanceInput[] = [],
   config: Partial<ServerConfigInput> = {},
+  options: { clock?: Clock } = {},
 ): Promise<TestBox> {
   const resolved = resolveConfig(
-    { port: 0, dataDir: ":memory:", adminToken: ADMIN_TOKEN, logLevel: "silent", ...config },
+    {
+      port: 0,
+      dataDir: ":memory:",
+      adminToken: ADMIN_TOKEN,
+      adminPassword: ADMIN_PASSWORD,
+      logLevel: "silent",
+      ...config,
+    },
     {},
   );
-  const box = await createServer(resolved, { logger: createLogger(resolved.logLevel) });
+  const box = await createServer(resolved, { logger: createLogger(resolved.logLevel), clock: options.clock });
   for (const instance of instances) await box.instances.create(instance);
   const api = (method: string, path: string, body?: unknown, token = ADMIN_TOKEN) =>
     fetch(`${box.url}/api/v1${path}`, {

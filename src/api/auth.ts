@@ -1,0 +1,178 @@
+import type { FastifyInstance } from "fastify";
+import { z } from "zod";
+import type { ConsoleSessions } from "../auth/console-sessions.js";
+import type { AuditService } from "../control/audit.js";
+import type { UserService } from "../control/users.js";
+import { actorOf, SESSION_COOKIE } from "./authn.js";
+import { sendError } from "./errors.js";
+
+const loginSchema = z.strictObject({
+  username: z.string().min(1).max(64),
+  password: z.string().min(1).max(256),
+});
+const passwordChangeSchema = z.strictObject({
+  currentPassword: z.string().min(1).max(256),
+  newPassword: z.string().min(1).max(256),
+});
+
+export interface AuthRouteDeps {
+  sessions: ConsoleSessions;
+  users: UserService;
+  audit: AuditService;
+  absoluteHours: number;
+  /** Requests per minute per client address on the login route. */
+  loginRateLimit: number;
+}
+
+export function authRoutes(deps: AuthRouteDeps) {
+  return async (app: FastifyInstance) => {
+    app.post(
+      "/auth/login",
+      { config: { access: "public", rateLimit: { max: deps.loginRateLimit, timeWindow: 60_000 } } },
+      async (request, reply) => {
+        const { username, password } = loginSchema.parse(request.body);
+        const result = await deps.sessions.login(username, password, {
+          ip: request.ip,
+          userAgent: request.headers["user-agent"],
+        });
+        const actor = result.user
+          ? { id: result.user.id, name: result.user.username }
+          : { id: null, name: username };
+        if (!result.ok) {
+          const action = result.lockedNow
+            ? "login.lockout"
+            : result.reason === "locked"
+              ? "login.locked"
+              : "login.failure";
+          await deps.audit.record({
+            action,
+            outcome: "failure",
+            actor,
+            ip: request.ip,
+            details: { reason: result.reason },
+          });
+          if (result.reason === "locked") {
+            return sendError(
+              reply,
+              423,
+              "account_locked",
+              "too many failed logins; the account is locked for a while",
+            );
+          }
+          if (result.reason === "disabled")
+            return sendError(reply, 403, "account_disabled", "the account is disabled");
+          return sendError(reply, 401, "invalid_credentials", "wrong username or password");
+        }
+        await deps.audit.record({ action: "login.success", outcome: "success", actor, ip: request.ip });
+        reply.setCookie(SESSION_COOKIE, result.secret, {
+          path: "/",
+          httpOnly: true,
+          sameSite: "lax",
+          secure: request.protocol === "https",
+          maxAge: deps.absoluteHours * 3600,
+        });
+        return {
+          user: await deps.users.present(result.user),
+          csrfToken: result.session.csrfToken,
+          mustChangePassword: result.user.mustChangePassword,
+          expiresAt: result.session.expiresAt.toISOString(),
+        };
+      },
+    );
+
+    app.post(
+      "/auth/logout",
+      { config: { access: "authenticated", duringPasswordChange: true } },
+      async (request, reply) => {
+        if (request.principal?.sessionId) await deps.sessions.logout(request.principal.sessionId);
+        await deps.audit.record({
+          action: "logout",
+          outcome: "success",
+          actor: actorOf(request),
+          ip: request.ip,
+        });
+        reply.clearCookie(SESSION_COOKIE, { path: "/" });
+        return reply.code(204).send();
+      },
+    );
+
+    app.get(
+      "/auth/me",
+      { config: { access: "authenticated", duringPasswordChange: true } },
+      async (request) => {
+        const principal = request.principal!;
+        const permissions = [...new Set(principal.grants.flatMap((g) => [...g.permissions]))].sort();
+        const user = principal.userId ? await deps.users.get(principal.userId) : undefined;
+        return {
+          kind: principal.kind,
+          user: user ? await deps.users.present(user) : null,
+          username: principal.username,
+          permissions,
+        };
+      },
+    );
+
+    app.post(
+      "/auth/password",
+      { config: { access: "authenticated", duringPasswordChange: true } },
+      async (request, reply) => {
+        const principal = request.principal!;
+        if (!principal.userId) return sendError(reply, 400, "no_user", "this credential has no user account");
+        const { currentPassword, newPassword } = passwordChangeSchema.parse(request.body);
+        try {
+          await deps.users.changePassword(principal.userId, currentPassword, newPassword);
+        } catch (error) {
+          await deps.audit.record({
+            action: "user.password_change",
+            outcome: "failure",
+            actor: actorOf(request),
+            ip: request.ip,
+            target: { type: "user", id: principal.userId },
+          });
+          throw error;
+        }
+        await deps.audit.record({
+          action: "user.password_change",
+          outcome: "success",
+          actor: actorOf(request),
+          ip: request.ip,
+          target: { type: "user", id: principal.userId },
+        });
+        return reply.code(204).send();
+      },
+    );
+
+    app.get("/auth/sessions", { config: { access: "authenticated" } }, async (request) => {
+      const principal = request.principal!;
+      if (!principal.userId) return { items: [] };
+      const live = await deps.sessions.live(principal.userId);
+      return {
+        items: live.map((s) => ({
+          id: s.id,
+          current: s.id === principal.sessionId,
+          ip: s.ip,
+          userAgent: s.userAgent,
+          createdAt: s.createdAt.toISOString(),
+          lastSeenAt: s.lastSeenAt.toISOString(),
+          expiresAt: s.expiresAt.toISOString(),
+        })),
+      };
+    });
+
+    /** Sign out everywhere: every session of the caller, this one included. */
+    app.post("/auth/sessions/revoke-all", { config: { access: "authenticated" } }, async (request, reply) => {
+      const principal = request.principal!;
+      const revoked = principal.userId ? await deps.sessions.revokeAll(principal.userId) : 0;
+      await deps.audit.record({
+        action: "session.revoke_all",
+        outcome: "success",
+        actor: actorOf(request),
+        ip: request.ip,
+        target: principal.userId ? { type: "user", id: principal.userId } : null,
+        details: { revoked },
+      });
+      reply.clearCookie(SESSION_COOKIE, { path: "/" });
+      return { revoked };
+    });
+  };
+}

@@ -1,0 +1,99 @@
+import type { FastifyInstance } from "fastify";
+import { z } from "zod";
+import { DATA_SCOPES, heldPermissions, PERMISSIONS, type Principal } from "../auth/permissions.js";
+import type { AuditService } from "../control/audit.js";
+import {
+  type DirectoryService,
+  departmentInputSchema,
+  departmentPatchSchema,
+  presentDepartment,
+  presentRole,
+  roleInputSchema,
+  rolePatchSchema,
+} from "../control/directory.js";
+import { ForbiddenError } from "../control/errors.js";
+import { auditSuccess } from "./authn.js";
+
+const idParams = z.strictObject({ id: z.uuid() });
+
+/** A caller cannot create or widen a role beyond the permissions they hold themselves. */
+function assertWithinHeld(principal: Principal, permissions: readonly string[] | undefined) {
+  if (!permissions) return;
+  const held = heldPermissions(principal);
+  const beyond = permissions.filter((p) => !held.has(p as never));
+  if (beyond.length) throw new ForbiddenError(`you do not hold: ${beyond.join(", ")}`);
+}
+
+export function directoryRoutes(deps: { directory: DirectoryService; audit: AuditService }) {
+  const { directory, audit } = deps;
+  return async (app: FastifyInstance) => {
+    app.get("/permissions", { config: { access: "role:read" } }, async () => ({
+      permissions: PERMISSIONS,
+      dataScopes: DATA_SCOPES,
+    }));
+
+    app.get("/roles", { config: { access: "role:read" } }, async () => ({
+      items: directory.listRoles().map(presentRole),
+    }));
+    app.post("/roles", { config: { access: "role:write" } }, async (request, reply) => {
+      const input = roleInputSchema.parse(request.body);
+      assertWithinHeld(request.principal!, input.permissions);
+      const role = await directory.createRole(input);
+      await auditSuccess(
+        audit,
+        request,
+        "role.create",
+        { type: "role", id: role.id },
+        {
+          name: role.name,
+          permissions: role.permissions,
+          dataScope: role.dataScope,
+        },
+      );
+      return reply.code(201).send(presentRole(role));
+    });
+    app.patch("/roles/:id", { config: { access: "role:write" } }, async (request) => {
+      const { id } = idParams.parse(request.params);
+      const patch = rolePatchSchema.parse(request.body);
+      assertWithinHeld(request.principal!, patch.permissions);
+      const role = await directory.updateRole(id, patch);
+      await auditSuccess(audit, request, "role.update", { type: "role", id }, { fields: Object.keys(patch) });
+      return presentRole(role);
+    });
+    app.delete("/roles/:id", { config: { access: "role:delete" } }, async (request, reply) => {
+      const { id } = idParams.parse(request.params);
+      await directory.deleteRole(id);
+      await auditSuccess(audit, request, "role.delete", { type: "role", id });
+      return reply.code(204).send();
+    });
+
+    app.get("/departments", { config: { access: "department:read" } }, async () => ({
+      items: directory.listDepartments().map(presentDepartment),
+    }));
+    app.post("/departments", { config: { access: "department:write" } }, async (request, reply) => {
+      const department = await directory.createDepartment(departmentInputSchema.parse(request.body));
+      await auditSuccess(
+        audit,
+        request,
+        "department.create",
+        { type: "department", id: department.id },
+        {
+          name: department.name,
+        },
+      );
+      return reply.code(201).send(presentDepartment(department));
+    });
+    app.patch("/departments/:id", { config: { access: "department:write" } }, async (request) => {
+      const { id } = idParams.parse(request.params);
+      const department = await directory.updateDepartment(id, departmentPatchSchema.parse(request.body));
+      await auditSuccess(audit, request, "department.update", { type: "department", id });
+      return presentDepartment(department);
+    });
+    app.delete("/departments/:id", { config: { access: "department:delete" } }, async (request, reply) => {
+      const { id } = idParams.parse(request.params);
+      await directory.deleteDepartment(id);
+      await auditSuccess(audit, request, "department.delete", { type: "department", id });
+      return reply.code(204).send();
+    });
+  };
+}
