@@ -1,13 +1,14 @@
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { type AuditService, auditCsv, presentAudit } from "../control/audit.js";
+import { text } from "../control/text.js";
 
 const filterSchema = {
-  action: z.string().max(64).optional(),
-  actor: z.string().max(64).optional(),
+  action: text(64).optional(),
+  actor: text(64).optional(),
   outcome: z.enum(["success", "failure", "denied"]).optional(),
-  targetType: z.string().max(32).optional(),
-  targetId: z.string().max(128).optional(),
+  targetType: text(32).optional(),
+  targetId: text(128).optional(),
   from: z.iso.datetime({ offset: true }).optional(),
   to: z.iso.datetime({ offset: true }).optional(),
 };

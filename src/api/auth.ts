@@ -2,12 +2,13 @@ import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import type { ConsoleSessions } from "../auth/console-sessions.js";
 import type { AuditService } from "../control/audit.js";
+import { text } from "../control/text.js";
 import type { UserService } from "../control/users.js";
 import { actorOf, SESSION_COOKIE } from "./authn.js";
 import { sendError } from "./errors.js";
 
 const loginSchema = z.strictObject({
-  username: z.string().min(1).max(64),
+  username: text(64).pipe(z.string().min(1)),
   password: z.string().min(1).max(256),
 });
 const passwordChangeSchema = z.strictObject({

@@ -103,7 +103,7 @@ export function installAccessControl(api: FastifyInstance, deps: AuthnDeps, regi
       ip: request.ip,
       details: { method: request.method, route: request.routeOptions.url, permission: access },
     });
-    return sendError(reply, 403, "forbidden", `this needs the ${access} permission`);
+    return sendError(reply, 403, "permission_denied", `this needs the ${access} permission`);
   });
 }
 

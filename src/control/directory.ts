@@ -14,6 +14,7 @@ import type {
   UserRepository,
 } from "../store/account-repositories.js";
 import { ConflictError, ForbiddenError, NotFoundError, RuleError } from "./errors.js";
+import { text } from "./text.js";
 
 export const displayNameSchema = z
   .string()
@@ -30,7 +31,7 @@ export const departmentPatchSchema = departmentInputSchema.partial();
 
 export const roleInputSchema = z.strictObject({
   name: z.string().regex(/^[a-z][a-z0-9_-]{1,47}$/, "2–48 of a-z, 0-9, _ and -, starting with a letter"),
-  description: z.string().max(500).default(""),
+  description: text(500).default(""),
   permissions: z.array(permissionSchema).max(100),
   dataScope: z.enum(DATA_SCOPES),
   scopeDepartmentIds: z.array(z.uuid()).max(500).default([]),

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { text } from "./text.js";
 
 /** URL-safe instance names: they become path segments under /mcp/. */
 export const instanceNameSchema = z
@@ -10,14 +11,16 @@ export const instanceNameSchema = z
     "must start with a letter or digit and contain only letters, digits, '.', '_', '-'",
   );
 
-const headerValues = z.record(z.string().min(1).max(256), z.string().max(8192));
+const headerValues = z.record(text(256).pipe(z.string().min(1)), text(8192));
 
 export const stdioUpstreamSchema = z.strictObject({
   type: z.literal("stdio"),
-  command: z.string().min(1).max(4096),
-  args: z.array(z.string().max(8192)).max(256).default([]),
-  env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "invalid env var name"), z.string()).default({}),
-  cwd: z.string().max(4096).optional(),
+  command: text(4096).pipe(z.string().min(1)),
+  args: z.array(text(8192)).max(256).default([]),
+  env: z
+    .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "invalid env var name"), text(32_768))
+    .default({}),
+  cwd: text(4096).optional(),
 });
 
 export const remoteUpstreamSchema = z.strictObject({
@@ -40,7 +43,7 @@ export const instanceSettingsSchema = z.strictObject({
   connectTimeoutSeconds: z.number().positive().max(600).default(30),
   requestTimeoutSeconds: z.number().positive().max(86_400).default(120),
   idleTimeoutSeconds: z.number().positive().max(604_800).default(1800),
-  description: z.string().max(2000).default(""),
+  description: text(2000).default(""),
 });
 
 export const instanceSchema = instanceSettingsSchema

@@ -8,9 +8,10 @@ import {
 import { NO_OWNER, type Ownership, type TokenRepository, type TokenRow } from "../store/repositories.js";
 import { NotFoundError } from "./errors.js";
 import { instanceNameSchema } from "./instance-model.js";
+import { text } from "./text.js";
 
 export const createTokenSchema = z.strictObject({
-  name: z.string().min(1).max(128),
+  name: text(128).pipe(z.string().min(1)),
   /** Instance names the token opens; omit (or null) for every instance. */
   instances: z.array(instanceNameSchema).min(1).max(1000).nullable().optional(),
   expiresInSeconds: z

@@ -6,6 +6,7 @@ import type { Principal } from "../auth/permissions.js";
 import type { Page, UserRepository, UserRow } from "../store/account-repositories.js";
 import { type DirectoryService, displayNameSchema } from "./directory.js";
 import { ConflictError, ForbiddenError, NotFoundError, RuleError } from "./errors.js";
+import { text } from "./text.js";
 
 export const usernameSchema = z
   .string()
@@ -21,13 +22,13 @@ export const userInputSchema = z.strictObject({
   departmentId: z.uuid().nullable().default(null),
   roles: z.array(z.string().max(48)).max(20).default([]),
   /** Omit to get a generated one-time password the user must change at first login. */
-  password: z.string().max(256).optional(),
+  password: text(256).optional(),
   enabled: z.boolean().default(true),
 });
 export const userPatchSchema = userInputSchema.omit({ username: true, password: true }).partial();
 
 export const userListQuerySchema = z.strictObject({
-  q: z.string().max(100).optional(),
+  q: text(100).optional(),
   enabled: z.enum(["true", "false"]).optional(),
   departmentId: z.uuid().optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),

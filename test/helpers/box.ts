@@ -52,7 +52,7 @@ export interface TestBox {
 export async function startBox(
   instances: InstanceInput[] = [],
   config: Partial<ServerConfigInput> = {},
-  options: { clock?: Clock } = {},
+  options: { clock?: Clock; logSink?: (line: string) => void } = {},
 ): Promise<TestBox> {
   const resolved = resolveConfig(
     {
@@ -65,7 +65,12 @@ export async function startBox(
     },
     {},
   );
-  const box = await createServer(resolved, { logger: createLogger(resolved.logLevel), clock: options.clock });
+  const sink = options.logSink;
+  const logger = createLogger(
+    resolved.logLevel,
+    sink ? { write: (line: string) => void sink(line) } : undefined,
+  );
+  const box = await createServer(resolved, { logger, clock: options.clock });
   for (const instance of instances) await box.instances.create(instance);
   const api = (method: string, path: string, body?: unknown, token = ADMIN_TOKEN) =>
     fetch(`${box.url}/api/v1${path}`, {
