@@ -4,6 +4,7 @@ import { sendError } from "./api/errors.js";
 import { registerApi } from "./api/index.js";
 import { type Clock, systemClock } from "./auth/clock.js";
 import { ConsoleSessions } from "./auth/console-sessions.js";
+import { loadMasterKey, SecretBox } from "./auth/secrets.js";
 import { readMcpServersFile } from "./config/mcp-servers-file.js";
 import type { ServerConfig } from "./config/server-config.js";
 import { ApiKeyService } from "./control/api-keys.js";
@@ -58,13 +59,23 @@ export async function createServer(
   // Parse the config file before touching anything: a bad file must not leave a half-configured server.
   const fileInstances = config.config ? readMcpServersFile(config.config) : [];
 
+  const master = loadMasterKey(config.masterKey, config.dataDir);
+  if (master.origin === "generated-file") {
+    logger.warn({ file: master.file }, "generated a master key for secrets at rest: back this file up");
+  }
+  const secrets = new SecretBox(master.key);
   const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   const upstreams = new Upstreams((instance, status, detail) =>
     logger.warn({ instance, status, detail }, "hosted instance status changed"),
   );
-  const instances = new InstanceService(new InstanceRepository(store.db), upstreams, logger);
+  const instances = new InstanceService(new InstanceRepository(store.db, secrets), upstreams, logger);
   const tokens = new TokenService(new TokenRepository(store.db), () => clock.now());
-  await instances.load();
+  try {
+    await instances.load();
+  } catch (error) {
+    await store.close(); // e.g. the wrong master key: leave nothing open behind the error
+    throw error;
+  }
   await tokens.load();
   const audit = new AuditService(new AuditRepository(store.db), clock, logger);
   const userRepo = new UserRepository(store.db);

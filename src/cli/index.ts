@@ -5,6 +5,7 @@ import { ConfigFileError, parseMcpServersDocument } from "../config/mcp-servers-
 import { resolveConfig } from "../config/server-config.js";
 import { createServer } from "../server.js";
 import { ApiClient, ApiRequestError } from "./api-client.js";
+import { offlineCommands } from "./offline.js";
 
 const program = new Command("mcpbox")
   .description("Self-hosted manager and gateway for MCP servers")
@@ -145,6 +146,8 @@ remote(program.command("import <file>"))
     }
     if (failed > 0) process.exitCode = 1;
   });
+
+offlineCommands(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof ConfigFileError || error instanceof ApiRequestError || error instanceof Error) {

@@ -21,6 +21,8 @@ export const serverConfigSchema = z.strictObject({
   logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   shutdownTimeoutSeconds: z.coerce.number().positive().default(10),
   callLogArguments: z.boolean().default(false),
+  /** AES-256-GCM key for secrets at rest (base64 or hex); default: `<data dir>/master.key`, generated. */
+  masterKey: z.string().optional(),
   /** Password of the `admin` user created at first start; a generated one is logged once otherwise. */
   adminPassword: z.string().optional(),
   sessionIdleMinutes: z.coerce
@@ -61,6 +63,7 @@ const ENV_KEYS: Record<string, keyof ServerConfigInput> = {
   MCPBOX_BODY_LIMIT_BYTES: "bodyLimitBytes",
   MCPBOX_LOG_LEVEL: "logLevel",
   MCPBOX_ADMIN_PASSWORD: "adminPassword",
+  MCPBOX_MASTER_KEY: "masterKey",
   MCPBOX_SESSION_IDLE_MINUTES: "sessionIdleMinutes",
   MCPBOX_SESSION_ABSOLUTE_HOURS: "sessionAbsoluteHours",
   MCPBOX_PASSWORD_MIN_LENGTH: "passwordMinLength",

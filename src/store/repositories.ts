@@ -1,4 +1,5 @@
 import { and, desc, eq, gte, isNull, sql } from "drizzle-orm";
+import type { SecretBox } from "../auth/secrets.js";
 import type { Instance } from "../control/instance-model.js";
 import type { Db } from "./db.js";
 import { accessTokens, callLog, instances } from "./schema.js";
@@ -15,24 +16,60 @@ export interface Ownership {
 }
 export const NO_OWNER: Ownership = { ownerId: null, departmentId: null };
 
-export class InstanceRepository {
-  constructor(private readonly db: Db) {}
+/** Upstream header and env values are sealed in the stored spec; the rest of it stays queryable. */
+function mapSecrets(
+  spec: Instance,
+  map: (values: Record<string, string>) => Record<string, string>,
+): Instance {
+  const upstream =
+    spec.upstream.type === "stdio"
+      ? { ...spec.upstream, env: map(spec.upstream.env) }
+      : { ...spec.upstream, headers: map(spec.upstream.headers) };
+  return { ...spec, upstream } as Instance;
+}
 
-  list(): Promise<InstanceRow[]> {
-    return this.db.select().from(instances).orderBy(instances.name);
+export class InstanceRepository {
+  constructor(
+    private readonly db: Db,
+    private readonly secrets: SecretBox,
+  ) {}
+
+  private seal(spec: Instance): Instance {
+    return mapSecrets(spec, (values) => this.secrets.sealValues(values));
+  }
+
+  private open(row: InstanceRow): InstanceRow {
+    return { ...row, spec: mapSecrets(row.spec, (values) => this.secrets.openValues(values)) };
+  }
+
+  async list(): Promise<InstanceRow[]> {
+    return (await this.db.select().from(instances).orderBy(instances.name)).map((row) => this.open(row));
   }
 
   async get(name: string): Promise<InstanceRow | undefined> {
     const rows = await this.db.select().from(instances).where(eq(instances.name, name));
-    return rows[0];
+    return rows[0] && this.open(rows[0]);
   }
 
   async insert(spec: Instance, source: string, owner: Ownership = NO_OWNER): Promise<InstanceRow> {
     const rows = await this.db
       .insert(instances)
-      .values({ name: spec.name, accessMode: spec.accessMode, spec, source, ...owner })
+      .values({ name: spec.name, accessMode: spec.accessMode, spec: this.seal(spec), source, ...owner })
       .returning();
-    return rows[0];
+    return this.open(rows[0]);
+  }
+
+  /** Re-seals every stored secret from one key to another, in one transaction (`mcpbox rotate-key`). */
+  async reseal(from: SecretBox, to: SecretBox): Promise<number> {
+    return this.db.transaction(async (tx) => {
+      const rows = await tx.select().from(instances);
+      for (const row of rows) {
+        const plain = mapSecrets(row.spec, (values) => from.openValues(values));
+        const spec = mapSecrets(plain, (values) => to.sealValues(values));
+        await tx.update(instances).set({ spec }).where(eq(instances.id, row.id));
+      }
+      return rows.length;
+    });
   }
 
   /** Inserts or replaces each definition, all in one transaction: a failure leaves nothing half-written. */
@@ -41,10 +78,10 @@ export class InstanceRepository {
       for (const spec of specs) {
         await tx
           .insert(instances)
-          .values({ name: spec.name, accessMode: spec.accessMode, spec, source })
+          .values({ name: spec.name, accessMode: spec.accessMode, spec: this.seal(spec), source })
           .onConflictDoUpdate({
             target: instances.name,
-            set: { accessMode: spec.accessMode, spec, source, updatedAt: sql`now()` },
+            set: { accessMode: spec.accessMode, spec: this.seal(spec), source, updatedAt: sql`now()` },
           });
       }
     });

@@ -1,4 +1,6 @@
+import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SecretBox } from "../../src/auth/secrets.js";
 import { instanceSchema } from "../../src/control/instance-model.js";
 import { openStore, type Store } from "../../src/store/db.js";
 import { CallLogRepository, InstanceRepository, TokenRepository } from "../../src/store/repositories.js";
@@ -50,7 +52,7 @@ describe.each(backends)("store on %s", (kind, open) => {
 
   it("migrates and round-trips instances; upserts all or nothing", async (ctx) => {
     if (!backend) return ctx.skip(`${kind}: DATABASE_URL not set`);
-    const repo = new InstanceRepository(backend.store.db);
+    const repo = new InstanceRepository(backend.store.db, new SecretBox(randomBytes(32)));
     await repo.insert(spec("alpha"), "api");
     await repo.upsertMany([{ ...spec("alpha"), description: "updated" }, spec("beta")], "config");
     const rows = await repo.list();

@@ -1,0 +1,48 @@
+import { existsSync, renameSync } from "node:fs";
+import type { Command } from "commander";
+import {
+  generateMasterKey,
+  loadMasterKey,
+  masterKeyFile,
+  parseMasterKey,
+  SecretBox,
+  writeKeyFile,
+} from "../auth/secrets.js";
+import { resolveConfig } from "../config/server-config.js";
+import { openStore } from "../store/db.js";
+import { InstanceRepository } from "../store/repositories.js";
+
+/** Commands that work on the data directory / database directly, with the server stopped. */
+export function offlineCommands(program: Command): void {
+  program
+    .command("rotate-key")
+    .description("re-encrypt every stored secret under a new master key (stop the server first)")
+    .option("-d, --data-dir <dir>", "data directory (default ./data)")
+    .option("--database-url <url>", "PostgreSQL URL (default: embedded PGlite in the data dir)")
+    .option("--new-key <key>", "the new key, base64 or hex (default: generated)")
+    .action(async (flags) => {
+      const config = resolveConfig({ dataDir: flags.dataDir, databaseUrl: flags.databaseUrl });
+      if (config.dataDir === ":memory:") throw new Error("an in-memory data dir has nothing to rotate");
+      const current = loadMasterKey(config.masterKey, config.dataDir);
+      const nextText = flags.newKey ?? generateMasterKey();
+      const from = new SecretBox(current.key);
+      const to = new SecretBox(parseMasterKey(nextText));
+      // The new key is on disk before any secret depends on it; it replaces the old one only after commit.
+      const file = masterKeyFile(config.dataDir);
+      const staged = `${file}.next`;
+      if (current.origin !== "env") writeKeyFile(staged, nextText);
+      const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+      try {
+        const count = await new InstanceRepository(store.db, from).reseal(from, to);
+        console.log(`re-encrypted the secrets of ${count} instance(s): key ${from.keyId} → ${to.keyId}`);
+      } finally {
+        await store.close();
+      }
+      if (current.origin === "env") {
+        console.log(`set MCPBOX_MASTER_KEY to the new key before the next start:\n${nextText}`);
+      } else if (existsSync(staged)) {
+        renameSync(staged, file);
+        console.log(`wrote the new key to ${file}`);
+      }
+    });
+}
