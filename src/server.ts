@@ -5,6 +5,7 @@ import { registerApi } from "./api/index.js";
 import { type Clock, systemClock } from "./auth/clock.js";
 import { ConsoleSessions } from "./auth/console-sessions.js";
 import { loadMasterKey, SecretBox } from "./auth/secrets.js";
+import { TwoFactor } from "./auth/two-factor.js";
 import { readMcpServersFile } from "./config/mcp-servers-file.js";
 import type { ServerConfig } from "./config/server-config.js";
 import { ApiKeyService } from "./control/api-keys.js";
@@ -96,7 +97,8 @@ export async function createServer(
       await sessions?.revokeAll(userId);
     },
   });
-  sessions = new ConsoleSessions(new SessionRepository(store.db), users, clock, {
+  const twoFactor = new TwoFactor(userRepo, secrets, clock);
+  sessions = new ConsoleSessions(new SessionRepository(store.db), users, twoFactor, clock, {
     idleMinutes: config.sessionIdleMinutes,
     absoluteHours: config.sessionAbsoluteHours,
     lockoutThreshold: config.lockoutThreshold,
@@ -164,6 +166,7 @@ export async function createServer(
     users,
     directory,
     sessions,
+    twoFactor,
     apiKeys,
     audit,
     runtime: (name) => upstreams.status(name),

@@ -15,8 +15,8 @@ export type RouteAccess = Permission | "authenticated" | "public";
 declare module "fastify" {
   interface FastifyContextConfig {
     access?: RouteAccess;
-    /** Reachable by a user who must change their password first (me, change password, logout). */
-    duringPasswordChange?: boolean;
+    /** Reachable by a user who must first change their password or enrol a second factor. */
+    duringSetup?: boolean;
   }
   interface FastifyRequest {
     principal?: Principal;
@@ -92,8 +92,10 @@ export function installAccessControl(api: FastifyInstance, deps: AuthnDeps, regi
     const resolved = await resolvePrincipal(request, reply, deps);
     if (!resolved) return reply; // an error was sent
     request.principal = resolved.principal;
-    if (resolved.mustChangePassword && !request.routeOptions.config.duringPasswordChange) {
-      return sendError(reply, 403, "password_change_required", "change your password before anything else");
+    if (resolved.setup && !request.routeOptions.config.duringSetup) {
+      return resolved.setup === "password"
+        ? sendError(reply, 403, "password_change_required", "change your password before anything else")
+        : sendError(reply, 403, "two_factor_required", "your role requires two-factor sign-in: enrol first");
     }
     if (access === "authenticated" || can(resolved.principal, access)) return;
     await deps.audit.record({
@@ -111,7 +113,7 @@ async function resolvePrincipal(
   request: FastifyRequest,
   reply: FastifyReply,
   deps: AuthnDeps,
-): Promise<{ principal: Principal; mustChangePassword: boolean } | undefined> {
+): Promise<{ principal: Principal; setup?: "password" | "two_factor" } | undefined> {
   const unauthenticated = (message: string, code = "unauthenticated") => {
     reply.header("www-authenticate", 'Bearer realm="mcpbox"');
     void sendError(reply, 401, code, message);
@@ -123,7 +125,7 @@ async function resolvePrincipal(
     const principal = key && (await deps.users.principal(key.userId, "api-key"));
     if (!principal)
       return unauthenticated("the API key is unknown, revoked, expired, or its user is disabled");
-    return { principal, mustChangePassword: false };
+    return { principal };
   }
   if (bearer) {
     const grant = deps.verifyAccessToken(bearer);
@@ -132,7 +134,7 @@ async function resolvePrincipal(
       void sendError(reply, 403, "forbidden", "MCP access tokens do not open the admin API; use an API key");
       return undefined;
     }
-    return { principal: adminTokenPrincipal(grant), mustChangePassword: false };
+    return { principal: adminTokenPrincipal(grant) };
   }
   const cookie = request.cookies[SESSION_COOKIE];
   if (!cookie) return unauthenticated("sign in, or send an API key as a bearer token");
@@ -148,5 +150,7 @@ async function resolvePrincipal(
   const principal = await deps.users.principal(checked.user.id, "session");
   if (!principal) return unauthenticated("the account is disabled");
   principal.sessionId = checked.session.id;
-  return { principal, mustChangePassword: checked.user.mustChangePassword };
+  if (checked.user.mustChangePassword) return { principal, setup: "password" };
+  if (principal.requireTwoFactor && !checked.user.totpEnabled) return { principal, setup: "two_factor" };
+  return { principal };
 }

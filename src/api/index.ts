@@ -2,6 +2,7 @@ import cookie from "@fastify/cookie";
 import rateLimit from "@fastify/rate-limit";
 import type { FastifyInstance } from "fastify";
 import type { ConsoleSessions } from "../auth/console-sessions.js";
+import type { TwoFactor } from "../auth/two-factor.js";
 import type { ApiKeyService } from "../control/api-keys.js";
 import type { AuditService } from "../control/audit.js";
 import type { DirectoryService } from "../control/directory.js";
@@ -17,6 +18,7 @@ import { directoryRoutes } from "./directory.js";
 import { apiErrorHandler, sendError } from "./errors.js";
 import { instanceRoutes } from "./instances.js";
 import { tokenRoutes } from "./tokens.js";
+import { twoFactorRoutes } from "./two-factor.js";
 import { userRoutes } from "./users.js";
 
 export interface ApiDeps {
@@ -25,6 +27,7 @@ export interface ApiDeps {
   users: UserService;
   directory: DirectoryService;
   sessions: ConsoleSessions;
+  twoFactor: TwoFactor;
   apiKeys: ApiKeyService;
   audit: AuditService;
   runtime: (name: string) => UpstreamStatus | undefined;
@@ -73,6 +76,7 @@ export async function registerApi(app: FastifyInstance, deps: ApiDeps): Promise<
           loginRateLimit: deps.loginRateLimit,
         }),
       );
+      await api.register(twoFactorRoutes(deps));
       await api.register(userRoutes(deps));
       await api.register(directoryRoutes(deps));
       await api.register(apiKeyRoutes(deps));

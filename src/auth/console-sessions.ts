@@ -3,6 +3,7 @@ import type { UserService } from "../control/users.js";
 import type { SessionRepository, SessionRow, UserRow } from "../store/account-repositories.js";
 import type { Clock } from "./clock.js";
 import { decoyHash, verifyPassword } from "./passwords.js";
+import type { TwoFactor } from "./two-factor.js";
 
 export interface SessionPolicy {
   idleMinutes: number;
@@ -11,9 +12,27 @@ export interface SessionPolicy {
   lockoutMinutes: number;
 }
 
+export interface LoginFailure {
+  ok: false;
+  reason: "invalid" | "locked" | "disabled" | "invalid_code" | "challenge_expired";
+  user?: UserRow;
+  lockedNow?: boolean;
+}
 export type LoginResult =
   | { ok: true; user: UserRow; secret: string; session: SessionRow }
-  | { ok: false; reason: "invalid" | "locked" | "disabled"; user?: UserRow; lockedNow?: boolean };
+  | { ok: false; reason: "two_factor_required"; user: UserRow; challenge: string }
+  | LoginFailure;
+
+/** The step between a right password and a right second factor; lives a few minutes, a few tries. */
+interface Challenge {
+  userId: string;
+  expiresAt: number;
+  attempts: number;
+  meta: LoginMeta;
+}
+type LoginMeta = { ip?: string; userAgent?: string };
+const CHALLENGE_MS = 5 * 60_000;
+const CHALLENGE_ATTEMPTS = 5;
 
 export type SessionCheck =
   | { ok: true; session: SessionRow; user: UserRow }
@@ -29,18 +48,17 @@ const TOUCH_EVERY_MS = 15_000;
  * so a disabled account loses its sessions on its very next request.
  */
 export class ConsoleSessions {
+  private readonly challenges = new Map<string, Challenge>();
+
   constructor(
     private readonly repo: SessionRepository,
     private readonly users: UserService,
+    private readonly twoFactor: TwoFactor,
     private readonly clock: Clock,
     private readonly policy: SessionPolicy,
   ) {}
 
-  async login(
-    username: string,
-    password: string,
-    meta: { ip?: string; userAgent?: string },
-  ): Promise<LoginResult> {
+  async login(username: string, password: string, meta: LoginMeta): Promise<LoginResult> {
     const user = await this.users.byUsername(username);
     if (!user) {
       await verifyPassword(await decoyHash(), password); // same cost as a real check: no user enumeration
@@ -57,6 +75,45 @@ export class ConsoleSessions {
       return { ok: false, reason: lockedNow ? "locked" : "invalid", user, lockedNow };
     }
     if (!user.enabled) return { ok: false, reason: "disabled", user };
+    if (user.totpEnabled) {
+      const challenge = randomBytes(24).toString("base64url");
+      const now = this.clock.now().getTime();
+      for (const [key, c] of this.challenges) if (c.expiresAt <= now) this.challenges.delete(key);
+      this.challenges.set(challenge, { userId: user.id, expiresAt: now + CHALLENGE_MS, attempts: 0, meta });
+      return { ok: false, reason: "two_factor_required", user, challenge };
+    }
+    return this.open(user, meta);
+  }
+
+  /** Second step of a sign-in: the challenge from the password step and a TOTP or recovery code. */
+  async completeTwoFactor(challengeId: string, code: string): Promise<LoginResult> {
+    const challenge = this.challenges.get(challengeId);
+    if (!challenge || challenge.expiresAt <= this.clock.now().getTime()) {
+      this.challenges.delete(challengeId);
+      return { ok: false, reason: "challenge_expired" };
+    }
+    const user = await this.users.get(challenge.userId);
+    if (!user?.enabled) return { ok: false, reason: "disabled" };
+    const method = await this.twoFactor.verify(user, code);
+    if (!method) {
+      challenge.attempts++;
+      let lockedNow = false;
+      if (challenge.attempts >= CHALLENGE_ATTEMPTS) {
+        this.challenges.delete(challengeId);
+        lockedNow = await this.users.recordFailedLogin(
+          user,
+          this.policy.lockoutThreshold,
+          this.policy.lockoutMinutes,
+        );
+      }
+      return { ok: false, reason: "invalid_code", user, lockedNow };
+    }
+    this.challenges.delete(challengeId);
+    return this.open(user, challenge.meta);
+  }
+
+  private async open(user: UserRow, meta: LoginMeta): Promise<LoginResult> {
+    const now = this.clock.now();
     await this.users.recordLogin(user);
     const secret = randomBytes(32).toString("base64url");
     const session = await this.repo.insert({

@@ -109,6 +109,8 @@ export interface Principal {
   departmentId: string | null;
   grants: ScopeGrant[];
   sessionId?: string;
+  /** One of the user's roles requires a second factor. */
+  requireTwoFactor?: boolean;
 }
 
 export function can(principal: Principal, permission: Permission): boolean {

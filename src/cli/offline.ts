@@ -9,6 +9,7 @@ import {
   writeKeyFile,
 } from "../auth/secrets.js";
 import { resolveConfig } from "../config/server-config.js";
+import { UserRepository } from "../store/account-repositories.js";
 import { openStore } from "../store/db.js";
 import { InstanceRepository } from "../store/repositories.js";
 
@@ -34,7 +35,10 @@ export function offlineCommands(program: Command): void {
       const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
       try {
         const count = await new InstanceRepository(store.db, from).reseal(from, to);
-        console.log(`re-encrypted the secrets of ${count} instance(s): key ${from.keyId} → ${to.keyId}`);
+        const totp = await new UserRepository(store.db).resealTotp(from, to);
+        console.log(
+          `re-encrypted the secrets of ${count} instance(s) and ${totp} two-factor secret(s): key ${from.keyId} → ${to.keyId}`,
+        );
       } finally {
         await store.close();
       }

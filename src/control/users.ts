@@ -49,6 +49,7 @@ export function presentUser(row: UserRow, roleNames: string[]) {
     source: row.source,
     roles: roleNames,
     mustChangePassword: row.mustChangePassword,
+    twoFactorEnabled: row.totpEnabled,
     locked: row.lockedUntil !== null && row.lockedUntil.getTime() > Date.now(),
     lastLoginAt: row.lastLoginAt?.toISOString() ?? null,
     createdAt: row.createdAt.toISOString(),
@@ -243,6 +244,7 @@ export class UserService {
       username: user.username,
       departmentId: user.departmentId,
       grants: this.directory.grantsFor(roleIds, user.departmentId),
+      requireTwoFactor: roleIds.some((id) => this.directory.role(id)?.requireTwoFactor),
     };
   }
 

@@ -1,4 +1,19 @@
-import { and, asc, desc, eq, gte, ilike, inArray, isNull, lte, or, type SQL, sql } from "drizzle-orm";
+import {
+  and,
+  asc,
+  desc,
+  eq,
+  gte,
+  ilike,
+  inArray,
+  isNotNull,
+  isNull,
+  lte,
+  or,
+  type SQL,
+  sql,
+} from "drizzle-orm";
+import type { SecretBox } from "../auth/secrets.js";
 import type { Db } from "./db.js";
 import { apiKeys, auditLog, consoleSessions, departments, roles, userRoles, users } from "./schema.js";
 
@@ -115,6 +130,23 @@ export class UserRepository {
       .innerJoin(users, eq(users.id, userRoles.userId))
       .where(and(eq(userRoles.roleId, roleId), eq(users.enabled, true)));
     return count;
+  }
+
+  /** Re-seals every TOTP secret from one master key to another (`mcpbox rotate-key`). */
+  async resealTotp(from: SecretBox, to: SecretBox): Promise<number> {
+    return this.db.transaction(async (tx) => {
+      const rows = await tx
+        .select({ id: users.id, secret: users.totpSecret })
+        .from(users)
+        .where(isNotNull(users.totpSecret));
+      for (const row of rows) {
+        await tx
+          .update(users)
+          .set({ totpSecret: to.seal(from.open(row.secret!)) })
+          .where(eq(users.id, row.id));
+      }
+      return rows.length;
+    });
   }
 
   async inactiveIds(): Promise<string[]> {

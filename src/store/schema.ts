@@ -105,6 +105,13 @@ export const users = pgTable("users", {
   failedLogins: integer("failed_logins").notNull().default(0),
   lockedUntil: timestamp("locked_until", { withTimezone: true }),
   lastLoginAt: timestamp("last_login_at", { withTimezone: true }),
+  /** TOTP shared secret, sealed with the master key; set at enrolment, active once confirmed. */
+  totpSecret: text("totp_secret"),
+  totpEnabled: boolean("totp_enabled").notNull().default(false),
+  /** The last 30-second step a code was accepted for: a code works once. */
+  totpLastStep: integer("totp_last_step"),
+  /** SHA-256 of each unused recovery code. */
+  recoveryCodes: jsonb("recovery_codes").$type<string[]>().notNull().default([]),
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
 });

@@ -78,7 +78,7 @@ describe("secrets at rest", () => {
     const { stdout } = await run(process.execPath, [BIN, "rotate-key", "--data-dir", dataDir], {
       env: { ...process.env, MCPBOX_MASTER_KEY: "", MCPBOX_DATABASE_URL: "" },
     });
-    expect(stdout).toMatch(/re-encrypted the secrets of 2 instance\(s\)/);
+    expect(stdout).toMatch(/re-encrypted the secrets of 2 instance\(s\) and 0 two-factor secret\(s\)/);
     const after = readFileSync(join(dataDir, "master.key"), "utf8").trim();
     expect(after).not.toBe(before);
     const stored = await storedSpecs();
