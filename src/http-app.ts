@@ -1,9 +1,17 @@
+import { readFileSync } from "node:fs";
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, LogController } from "fastify";
 import type { Logger } from "./observability/logger.js";
 
-/** The one Fastify factory of MCPBox (server and bridge): our logger, no per-request log lines. */
-export function createHttpApp(logger: Logger, bodyLimit?: number): FastifyInstance {
+export interface TlsFiles {
+  cert: string;
+  key: string;
+}
+
+/** The one Fastify factory of MCPBox (server and bridge): our logger, no per-request log lines, HTTPS on request. */
+export function createHttpApp(logger: Logger, bodyLimit?: number, tls?: TlsFiles): FastifyInstance {
+  const https = tls ? { cert: readFileSync(tls.cert), key: readFileSync(tls.key) } : null;
   return Fastify({
+    https,
     loggerInstance: logger as FastifyInstance["log"],
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit,
@@ -23,5 +31,5 @@ export function createHttpApp(logger: Logger, bodyLimit?: number): FastifyInstan
         error: { code: status === 414 ? "uri_too_long" : "bad_url", message: error.message },
       });
     },
-  });
+  }) as unknown as FastifyInstance;
 }

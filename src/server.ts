@@ -1,6 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import type { RouteInfo } from "./api/authn.js";
 import { sendError } from "./api/errors.js";
+import { securityHeaders } from "./api/hardening.js";
 import { registerApi } from "./api/index.js";
 import { type Clock, systemClock } from "./auth/clock.js";
 import { ConsoleSessions } from "./auth/console-sessions.js";
@@ -127,7 +128,8 @@ export async function createServer(
   callLog.start();
   const metrics = new Metrics(() => upstreams.processCounts());
 
-  const app = createHttpApp(logger, config.bodyLimitBytes);
+  const tls = config.tlsCert && config.tlsKey ? { cert: config.tlsCert, key: config.tlsKey } : undefined;
+  const app = createHttpApp(logger, config.bodyLimitBytes, tls);
   let draining = false;
   app.addHook("onRequest", async (_request, reply) => {
     if (draining) {
@@ -174,21 +176,26 @@ export async function createServer(
     closeSessions,
     sessionAbsoluteHours: config.sessionAbsoluteHours,
     loginRateLimit: config.loginRateLimitPerMinute,
+    tls: tls !== undefined,
+    corsOrigins: config.corsOrigins,
   });
-  app.get("/healthz", async () => ({ status: "ok" }));
-  app.get("/readyz", async (_request, reply) =>
-    draining ? sendError(reply, 503, "shutting_down", "draining") : { status: "ready", store: store.kind },
-  );
-  app.get("/metrics", async (_request, reply) => {
-    reply.header("content-type", metrics.registry.contentType);
-    return metrics.registry.metrics();
+  await app.register(async (scope) => {
+    await securityHeaders(scope, tls !== undefined);
+    scope.get("/healthz", async () => ({ status: "ok" }));
+    scope.get("/readyz", async (_request, reply) =>
+      draining ? sendError(reply, 503, "shutting_down", "draining") : { status: "ready", store: store.kind },
+    );
+    scope.get("/metrics", async (_request, reply) => {
+      reply.header("content-type", metrics.registry.contentType);
+      return metrics.registry.metrics();
+    });
   });
   app.setNotFoundHandler((request, reply) =>
     sendError(reply, 404, "not_found", `no route ${request.method} ${request.url.split("?")[0]}`),
   );
 
   const url = await app.listen({ port: config.port, host: config.host });
-  if (!/^(127\.|localhost|::1|\[::1\])/.test(config.host)) {
+  if (!tls && !/^(127\.|localhost|::1|\[::1\])/.test(config.host)) {
     logger.warn({ host: config.host }, "listening on a non-loopback address without TLS");
   }
 

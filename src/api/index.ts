@@ -16,6 +16,7 @@ import { authRoutes } from "./auth.js";
 import { installAccessControl, type RouteInfo } from "./authn.js";
 import { directoryRoutes } from "./directory.js";
 import { apiErrorHandler, sendError } from "./errors.js";
+import { corsAllowlist, securityHeaders } from "./hardening.js";
 import { instanceRoutes } from "./instances.js";
 import { tokenRoutes } from "./tokens.js";
 import { twoFactorRoutes } from "./two-factor.js";
@@ -35,6 +36,8 @@ export interface ApiDeps {
   closeSessions: (name: string) => Promise<void>;
   sessionAbsoluteHours: number;
   loginRateLimit: number;
+  tls: boolean;
+  corsOrigins: string[];
 }
 
 /** The admin API under /api/v1; returns the registry of its routes and the access each declares. */
@@ -43,6 +46,8 @@ export async function registerApi(app: FastifyInstance, deps: ApiDeps): Promise<
   await app.register(cookie);
   await app.register(
     async (api) => {
+      await securityHeaders(api, deps.tls);
+      await corsAllowlist(api, deps.corsOrigins);
       await api.register(rateLimit, {
         global: false,
         // Thrown to the error handler below, which gives it the API's one error shape.

@@ -40,8 +40,14 @@ program
   .option("--allowed-origin <origin>", "browser origin allowed to reach the gateway (repeatable)", collect)
   .option("--allowed-host <host>", "Host header value to accept, or * (repeatable)", collect)
   .option("--log-level <level>", "fatal|error|warn|info|debug|trace|silent")
+  .option("--tls-cert <file>", "PEM certificate: serve HTTPS (with --tls-key)")
+  .option("--tls-key <file>", "PEM private key for --tls-cert")
+  .option("--cors-origin <origin>", "browser origin allowed to call the admin API (repeatable)", collect)
   .action(async (flags) => {
     const config = resolveConfig({
+      tlsCert: flags.tlsCert,
+      tlsKey: flags.tlsKey,
+      corsOrigins: flags.corsOrigin,
       port: flags.port,
       host: flags.host,
       dataDir: flags.dataDir,

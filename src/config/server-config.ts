@@ -21,6 +21,11 @@ export const serverConfigSchema = z.strictObject({
   logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   shutdownTimeoutSeconds: z.coerce.number().positive().default(10),
   callLogArguments: z.boolean().default(false),
+  /** PEM files: with both, MCPBox serves HTTPS only (HSTS on, cookies Secure). */
+  tlsCert: z.string().optional(),
+  tlsKey: z.string().optional(),
+  /** Browser origins allowed to call the admin API cross-origin (CORS); none by default. */
+  corsOrigins: z.array(z.string().url()).default([]),
   /** AES-256-GCM key for secrets at rest (base64 or hex); default: `<data dir>/master.key`, generated. */
   masterKey: z.string().optional(),
   /** Password of the `admin` user created at first start; a generated one is logged once otherwise. */
@@ -64,6 +69,9 @@ const ENV_KEYS: Record<string, keyof ServerConfigInput> = {
   MCPBOX_LOG_LEVEL: "logLevel",
   MCPBOX_ADMIN_PASSWORD: "adminPassword",
   MCPBOX_MASTER_KEY: "masterKey",
+  MCPBOX_TLS_CERT: "tlsCert",
+  MCPBOX_TLS_KEY: "tlsKey",
+  MCPBOX_CORS_ORIGINS: "corsOrigins",
   MCPBOX_SESSION_IDLE_MINUTES: "sessionIdleMinutes",
   MCPBOX_SESSION_ABSOLUTE_HOURS: "sessionAbsoluteHours",
   MCPBOX_PASSWORD_MIN_LENGTH: "passwordMinLength",
@@ -71,7 +79,7 @@ const ENV_KEYS: Record<string, keyof ServerConfigInput> = {
   MCPBOX_LOCKOUT_MINUTES: "lockoutMinutes",
   MCPBOX_LOGIN_RATE_LIMIT: "loginRateLimitPerMinute",
 };
-const LIST_KEYS = new Set<string>(["allowedOrigins", "allowedHosts"]);
+const LIST_KEYS = new Set<string>(["allowedOrigins", "allowedHosts", "corsOrigins"]);
 
 export function configFromEnv(env: NodeJS.ProcessEnv): Partial<Record<keyof ServerConfigInput, unknown>> {
   const result: Partial<Record<keyof ServerConfigInput, unknown>> = {};
@@ -93,6 +101,9 @@ export function resolveConfig(
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => `${i.path.join(".") || "(config)"}: ${i.message}`);
     throw new Error(`invalid configuration:\n  ${issues.join("\n  ")}`);
+  }
+  if (Boolean(parsed.data.tlsCert) !== Boolean(parsed.data.tlsKey)) {
+    throw new Error("invalid configuration:\n  tlsCert and tlsKey go together: give both or neither");
   }
   return parsed.data;
 }
