@@ -1,8 +1,11 @@
+import swagger from "@fastify/swagger";
+import swaggerUi from "@fastify/swagger-ui";
 import type { FastifyInstance } from "fastify";
 import type { RouteInfo } from "./api/authn.js";
 import { sendError } from "./api/errors.js";
 import { securityHeaders } from "./api/hardening.js";
 import { registerApi } from "./api/index.js";
+import { openApiDocument } from "./api/openapi.js";
 import { type Clock, systemClock } from "./auth/clock.js";
 import { ConsoleSessions } from "./auth/console-sessions.js";
 import { loadMasterKey, SecretBox } from "./auth/secrets.js";
@@ -32,6 +35,8 @@ import {
 import { openStore, type Store } from "./store/db.js";
 import { CallLogRepository, InstanceRepository, TokenRepository } from "./store/repositories.js";
 import { Upstreams } from "./upstream/upstreams.js";
+
+const VERSION = "0.1.0";
 
 export interface McpBox {
   app: FastifyInstance;
@@ -179,8 +184,12 @@ export async function createServer(
     tls: tls !== undefined,
     corsOrigins: config.corsOrigins,
   });
+  const openapi = openApiDocument(apiRoutes, VERSION);
+  await app.register(swagger, { mode: "static", specification: { document: openapi as never } });
+  await app.register(swaggerUi, { routePrefix: "/api/docs", staticCSP: true });
   await app.register(async (scope) => {
     await securityHeaders(scope, tls !== undefined);
+    scope.get("/api/openapi.json", async () => openapi);
     scope.get("/healthz", async () => ({ status: "ok" }));
     scope.get("/readyz", async (_request, reply) =>
       draining ? sendError(reply, 503, "shutting_down", "draining") : { status: "ready", store: store.kind },

@@ -30,20 +30,30 @@ const toFilter = (q: z.infer<typeof listQuery> | z.infer<typeof exportQuery>) =>
 /** Read-only by design: the audit log has no route that changes or deletes a row. */
 export function auditRoutes(audit: AuditService) {
   return async (app: FastifyInstance) => {
-    app.get("/audit", { config: { access: "audit:read" } }, async (request) => {
-      const query = listQuery.parse(request.query);
-      const page = { limit: query.limit, offset: query.offset };
-      const { items, total } = await audit.query(toFilter(query), page, query.order === "newest");
-      return { items: items.map(presentAudit), total, limit: query.limit, offset: query.offset };
-    });
+    app.get(
+      "/audit",
+      { config: { access: "audit:read", query: listQuery, summary: "Query the audit log" } },
+      async (request) => {
+        const query = listQuery.parse(request.query);
+        const page = { limit: query.limit, offset: query.offset };
+        const { items, total } = await audit.query(toFilter(query), page, query.order === "newest");
+        return { items: items.map(presentAudit), total, limit: query.limit, offset: query.offset };
+      },
+    );
 
-    app.get("/audit/export", { config: { access: "audit:read" } }, async (request, reply) => {
-      const query = exportQuery.parse(request.query);
-      const { items } = await audit.query(toFilter(query), { limit: EXPORT_LIMIT, offset: 0 }, false);
-      const stamp = new Date().toISOString().replace(/[:.]/g, "-");
-      reply.header("content-disposition", `attachment; filename="mcpbox-audit-${stamp}.${query.format}"`);
-      if (query.format === "csv") return reply.type("text/csv; charset=utf-8").send(auditCsv(items));
-      return reply.type("application/json").send(JSON.stringify(items.map(presentAudit)));
-    });
+    app.get(
+      "/audit/export",
+      {
+        config: { access: "audit:read", query: exportQuery, summary: "Export the audit log as CSV or JSON" },
+      },
+      async (request, reply) => {
+        const query = exportQuery.parse(request.query);
+        const { items } = await audit.query(toFilter(query), { limit: EXPORT_LIMIT, offset: 0 }, false);
+        const stamp = new Date().toISOString().replace(/[:.]/g, "-");
+        reply.header("content-disposition", `attachment; filename="mcpbox-audit-${stamp}.${query.format}"`);
+        if (query.format === "csv") return reply.type("text/csv; charset=utf-8").send(auditCsv(items));
+        return reply.type("application/json").send(JSON.stringify(items.map(presentAudit)));
+      },
+    );
   };
 }

@@ -95,7 +95,14 @@ export function authRoutes(deps: AuthRouteDeps) {
 
     app.post(
       "/auth/login",
-      { config: { access: "public", rateLimit: loginRate } },
+      {
+        config: {
+          access: "public",
+          rateLimit: loginRate,
+          body: loginSchema,
+          summary: "Sign in with a password (may ask for a second factor)",
+        },
+      },
       async (request, reply) => {
         const { username, password } = loginSchema.parse(request.body);
         const meta = { ip: request.ip, userAgent: request.headers["user-agent"] };
@@ -105,7 +112,14 @@ export function authRoutes(deps: AuthRouteDeps) {
 
     app.post(
       "/auth/login/two-factor",
-      { config: { access: "public", rateLimit: loginRate } },
+      {
+        config: {
+          access: "public",
+          rateLimit: loginRate,
+          body: secondStepSchema,
+          summary: "Second sign-in step: a TOTP or recovery code",
+        },
+      },
       async (request, reply) => {
         const { challenge, code } = secondStepSchema.parse(request.body);
         return answer(await deps.sessions.completeTwoFactor(challenge, code), "", request, reply);
@@ -114,7 +128,7 @@ export function authRoutes(deps: AuthRouteDeps) {
 
     app.post(
       "/auth/logout",
-      { config: { access: "authenticated", duringSetup: true } },
+      { config: { access: "authenticated", duringSetup: true, summary: "Sign out" } },
       async (request, reply) => {
         if (request.principal?.sessionId) await deps.sessions.logout(request.principal.sessionId);
         await deps.audit.record({
@@ -128,21 +142,32 @@ export function authRoutes(deps: AuthRouteDeps) {
       },
     );
 
-    app.get("/auth/me", { config: { access: "authenticated", duringSetup: true } }, async (request) => {
-      const principal = request.principal!;
-      const permissions = [...new Set(principal.grants.flatMap((g) => [...g.permissions]))].sort();
-      const user = principal.userId ? await deps.users.get(principal.userId) : undefined;
-      return {
-        kind: principal.kind,
-        user: user ? await deps.users.present(user) : null,
-        username: principal.username,
-        permissions,
-      };
-    });
+    app.get(
+      "/auth/me",
+      { config: { access: "authenticated", duringSetup: true, summary: "Who am I, with my permissions" } },
+      async (request) => {
+        const principal = request.principal!;
+        const permissions = [...new Set(principal.grants.flatMap((g) => [...g.permissions]))].sort();
+        const user = principal.userId ? await deps.users.get(principal.userId) : undefined;
+        return {
+          kind: principal.kind,
+          user: user ? await deps.users.present(user) : null,
+          username: principal.username,
+          permissions,
+        };
+      },
+    );
 
     app.post(
       "/auth/password",
-      { config: { access: "authenticated", duringSetup: true } },
+      {
+        config: {
+          access: "authenticated",
+          duringSetup: true,
+          body: passwordChangeSchema,
+          summary: "Change my password",
+        },
+      },
       async (request, reply) => {
         const principal = request.principal!;
         if (!principal.userId) return sendError(reply, 400, "no_user", "this credential has no user account");
@@ -170,37 +195,45 @@ export function authRoutes(deps: AuthRouteDeps) {
       },
     );
 
-    app.get("/auth/sessions", { config: { access: "authenticated" } }, async (request) => {
-      const principal = request.principal!;
-      if (!principal.userId) return { items: [] };
-      const live = await deps.sessions.live(principal.userId);
-      return {
-        items: live.map((s) => ({
-          id: s.id,
-          current: s.id === principal.sessionId,
-          ip: s.ip,
-          userAgent: s.userAgent,
-          createdAt: s.createdAt.toISOString(),
-          lastSeenAt: s.lastSeenAt.toISOString(),
-          expiresAt: s.expiresAt.toISOString(),
-        })),
-      };
-    });
+    app.get(
+      "/auth/sessions",
+      { config: { access: "authenticated", summary: "My live console sessions" } },
+      async (request) => {
+        const principal = request.principal!;
+        if (!principal.userId) return { items: [] };
+        const live = await deps.sessions.live(principal.userId);
+        return {
+          items: live.map((s) => ({
+            id: s.id,
+            current: s.id === principal.sessionId,
+            ip: s.ip,
+            userAgent: s.userAgent,
+            createdAt: s.createdAt.toISOString(),
+            lastSeenAt: s.lastSeenAt.toISOString(),
+            expiresAt: s.expiresAt.toISOString(),
+          })),
+        };
+      },
+    );
 
     /** Sign out everywhere: every session of the caller, this one included. */
-    app.post("/auth/sessions/revoke-all", { config: { access: "authenticated" } }, async (request, reply) => {
-      const principal = request.principal!;
-      const revoked = principal.userId ? await deps.sessions.revokeAll(principal.userId) : 0;
-      await deps.audit.record({
-        action: "session.revoke_all",
-        outcome: "success",
-        actor: actorOf(request),
-        ip: request.ip,
-        target: principal.userId ? { type: "user", id: principal.userId } : null,
-        details: { revoked },
-      });
-      reply.clearCookie(SESSION_COOKIE, { path: "/" });
-      return { revoked };
-    });
+    app.post(
+      "/auth/sessions/revoke-all",
+      { config: { access: "authenticated", summary: "Sign me out everywhere" } },
+      async (request, reply) => {
+        const principal = request.principal!;
+        const revoked = principal.userId ? await deps.sessions.revokeAll(principal.userId) : 0;
+        await deps.audit.record({
+          action: "session.revoke_all",
+          outcome: "success",
+          actor: actorOf(request),
+          ip: request.ip,
+          target: principal.userId ? { type: "user", id: principal.userId } : null,
+          details: { revoked },
+        });
+        reply.clearCookie(SESSION_COOKIE, { path: "/" });
+        return { revoked };
+      },
+    );
   };
 }

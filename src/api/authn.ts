@@ -1,6 +1,7 @@
 import type {} from "@fastify/cookie";
 import type {} from "@fastify/rate-limit";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { ZodType } from "zod";
 import { bearerFrom, type TokenGrant } from "../auth/access-tokens.js";
 import type { ConsoleSessions } from "../auth/console-sessions.js";
 import { can, PERMISSIONS, type Permission, type Principal } from "../auth/permissions.js";
@@ -15,6 +16,11 @@ export type RouteAccess = Permission | "authenticated" | "public";
 declare module "fastify" {
   interface FastifyContextConfig {
     access?: RouteAccess;
+    /** The schemas the handler parses with, and a one-line summary: the OpenAPI document is built from these. */
+    body?: ZodType;
+    query?: ZodType;
+    params?: ZodType;
+    summary?: string;
     /** Reachable by a user who must first change their password or enrol a second factor. */
     duringSetup?: boolean;
   }
@@ -38,6 +44,10 @@ export interface RouteInfo {
   method: string;
   url: string;
   access: RouteAccess;
+  body?: ZodType;
+  query?: ZodType;
+  params?: ZodType;
+  summary?: string;
 }
 
 /** The admin token of MCPBOX_ADMIN_TOKEN: every permission, every department, no user behind it. */
@@ -81,7 +91,8 @@ export function installAccessControl(api: FastifyInstance, deps: AuthnDeps, regi
     const access = route.config?.access;
     if (!access) throw new Error(`API route ${String(route.method)} ${route.url} declares no access rule`);
     for (const method of [route.method].flat()) {
-      if (method !== "HEAD") registry.push({ method, url: route.url, access });
+      const { body, query, params, summary } = route.config ?? {};
+      if (method !== "HEAD") registry.push({ method, url: route.url, access, body, query, params, summary });
     }
   });
 

@@ -54,39 +54,63 @@ export function instanceRoutes(deps: InstanceRouteDeps) {
     return instance;
   };
   return async (app: FastifyInstance) => {
-    app.get("/instances", { config: { access: "instance:read" } }, async (request) => ({
-      items: deps.instances
-        .list()
-        .filter((i) => canOn(request.principal!, "instance:read", deps.instances.ownership(i.name)))
-        .map(present),
-    }));
-    app.post("/instances", { config: { access: "instance:write" } }, async (request, reply) => {
-      const principal = request.principal!;
-      const created = await deps.instances.create(instanceSchema.parse(request.body), "api", {
-        ownerId: principal.userId,
-        departmentId: principal.departmentId,
-      });
-      await auditSuccess(
-        deps.audit,
-        request,
-        "instance.create",
-        { type: "instance", id: created.name },
-        {
-          accessMode: created.accessMode,
-          upstream: created.upstream.type,
+    app.get(
+      "/instances",
+      { config: { access: "instance:read", summary: "List the instances in your scope" } },
+      async (request) => ({
+        items: deps.instances
+          .list()
+          .filter((i) => canOn(request.principal!, "instance:read", deps.instances.ownership(i.name)))
+          .map(present),
+      }),
+    );
+    app.post(
+      "/instances",
+      { config: { access: "instance:write", body: instanceSchema, summary: "Create an instance" } },
+      async (request, reply) => {
+        const principal = request.principal!;
+        const created = await deps.instances.create(instanceSchema.parse(request.body), "api", {
+          ownerId: principal.userId,
+          departmentId: principal.departmentId,
+        });
+        await auditSuccess(
+          deps.audit,
+          request,
+          "instance.create",
+          { type: "instance", id: created.name },
+          {
+            accessMode: created.accessMode,
+            upstream: created.upstream.type,
+          },
+        );
+        return reply.code(201).send(present(created));
+      },
+    );
+    app.get(
+      "/instances/:name",
+      {
+        config: { access: "instance:read", params: nameParams, summary: "Get an instance (secrets masked)" },
+      },
+      async (request) => {
+        const instance = load(request, "instance:read");
+        return { ...present(instance), stderr: deps.runtime(instance.name)?.stderr ?? [] };
+      },
+    );
+    app.delete(
+      "/instances/:name",
+      {
+        config: {
+          access: "instance:delete",
+          params: nameParams,
+          summary: "Delete an instance and end its sessions",
         },
-      );
-      return reply.code(201).send(present(created));
-    });
-    app.get("/instances/:name", { config: { access: "instance:read" } }, async (request) => {
-      const instance = load(request, "instance:read");
-      return { ...present(instance), stderr: deps.runtime(instance.name)?.stderr ?? [] };
-    });
-    app.delete("/instances/:name", { config: { access: "instance:delete" } }, async (request, reply) => {
-      const instance = load(request, "instance:delete");
-      await deps.instances.delete(instance.name, deps.closeSessions);
-      await auditSuccess(deps.audit, request, "instance.delete", { type: "instance", id: instance.name });
-      return reply.code(204).send();
-    });
+      },
+      async (request, reply) => {
+        const instance = load(request, "instance:delete");
+        await deps.instances.delete(instance.name, deps.closeSessions);
+        await auditSuccess(deps.audit, request, "instance.delete", { type: "instance", id: instance.name });
+        return reply.code(204).send();
+      },
+    );
   };
 }

@@ -44,46 +44,66 @@ export function tokenRoutes(deps: TokenRouteDeps) {
     return row;
   };
   return async (app: FastifyInstance) => {
-    app.post("/tokens", { config: { access: "token:write" } }, async (request, reply) => {
-      const principal = request.principal!;
-      const input = createTokenSchema.parse(request.body);
-      assertGrantable(principal, input, deps.instances);
-      const created = await deps.tokens.create(input, {
-        ownerId: principal.userId,
-        departmentId: principal.departmentId,
-      });
-      await auditSuccess(
-        deps.audit,
-        request,
-        "token.create",
-        { type: "token", id: created.token.id },
-        {
-          name: created.token.name,
-          instances: created.token.instances,
-          admin: created.token.admin,
+    app.post(
+      "/tokens",
+      {
+        config: {
+          access: "token:write",
+          body: createTokenSchema,
+          summary: "Create an MCP access token (the secret is in this response only)",
         },
-      );
-      return reply.code(201).send({ ...created.token, secret: created.secret });
-    });
-    app.get("/tokens", { config: { access: "token:read" } }, async (request) => {
-      const principal = request.principal!;
-      const rows = await deps.tokens.list();
-      return { items: rows.filter((row) => canOn(principal, "token:read", row)).map(presentToken) };
-    });
-    app.get("/tokens/:id", { config: { access: "token:read" } }, async (request) =>
-      presentToken(await load(request, "token:read")),
+      },
+      async (request, reply) => {
+        const principal = request.principal!;
+        const input = createTokenSchema.parse(request.body);
+        assertGrantable(principal, input, deps.instances);
+        const created = await deps.tokens.create(input, {
+          ownerId: principal.userId,
+          departmentId: principal.departmentId,
+        });
+        await auditSuccess(
+          deps.audit,
+          request,
+          "token.create",
+          { type: "token", id: created.token.id },
+          {
+            name: created.token.name,
+            instances: created.token.instances,
+            admin: created.token.admin,
+          },
+        );
+        return reply.code(201).send({ ...created.token, secret: created.secret });
+      },
     );
-    app.delete("/tokens/:id", { config: { access: "token:delete" } }, async (request) => {
-      const row = await load(request, "token:delete");
-      const revoked = await deps.tokens.revoke(row.id);
-      await auditSuccess(
-        deps.audit,
-        request,
-        "token.revoke",
-        { type: "token", id: row.id },
-        { name: row.name },
-      );
-      return revoked;
-    });
+    app.get(
+      "/tokens",
+      { config: { access: "token:read", summary: "List the access tokens in your scope" } },
+      async (request) => {
+        const principal = request.principal!;
+        const rows = await deps.tokens.list();
+        return { items: rows.filter((row) => canOn(principal, "token:read", row)).map(presentToken) };
+      },
+    );
+    app.get(
+      "/tokens/:id",
+      { config: { access: "token:read", params: idParams, summary: "Get an access token" } },
+      async (request) => presentToken(await load(request, "token:read")),
+    );
+    app.delete(
+      "/tokens/:id",
+      { config: { access: "token:delete", params: idParams, summary: "Revoke an access token" } },
+      async (request) => {
+        const row = await load(request, "token:delete");
+        const revoked = await deps.tokens.revoke(row.id);
+        await auditSuccess(
+          deps.audit,
+          request,
+          "token.revoke",
+          { type: "token", id: row.id },
+          { name: row.name },
+        );
+        return revoked;
+      },
+    );
   };
 }

@@ -21,7 +21,13 @@ export function twoFactorRoutes(deps: { twoFactor: TwoFactor; users: UserService
   return async (app: FastifyInstance) => {
     app.post(
       "/auth/two-factor/enrol",
-      { config: { access: "authenticated", duringSetup: true } },
+      {
+        config: {
+          access: "authenticated",
+          duringSetup: true,
+          summary: "Start TOTP enrolment (otpauth URI and QR code)",
+        },
+      },
       async (request) => {
         const user = await self(request.principal!.userId);
         if (user.totpEnabled)
@@ -32,7 +38,14 @@ export function twoFactorRoutes(deps: { twoFactor: TwoFactor; users: UserService
 
     app.post(
       "/auth/two-factor/confirm",
-      { config: { access: "authenticated", duringSetup: true } },
+      {
+        config: {
+          access: "authenticated",
+          duringSetup: true,
+          body: codeSchema,
+          summary: "Confirm TOTP enrolment; returns recovery codes once",
+        },
+      },
       async (request) => {
         const user = await self(request.principal!.userId);
         const codes = await deps.twoFactor.confirm(user, codeSchema.parse(request.body).code);
@@ -42,23 +55,37 @@ export function twoFactorRoutes(deps: { twoFactor: TwoFactor; users: UserService
       },
     );
 
-    app.delete("/auth/two-factor", { config: { access: "authenticated" } }, async (request, reply) => {
-      const user = await self(request.principal!.userId);
-      if (!(await verifyPassword(user.passwordHash, passwordSchema.parse(request.body).password))) {
-        throw new RuleError("the password is wrong", "wrong_password");
-      }
-      await deps.twoFactor.disable(user.id);
-      await auditSuccess(deps.audit, request, "user.two_factor_disable", { type: "user", id: user.id });
-      return reply.code(204).send();
-    });
+    app.delete(
+      "/auth/two-factor",
+      {
+        config: {
+          access: "authenticated",
+          body: passwordSchema,
+          summary: "Turn two-factor sign-in off (needs the password)",
+        },
+      },
+      async (request, reply) => {
+        const user = await self(request.principal!.userId);
+        if (!(await verifyPassword(user.passwordHash, passwordSchema.parse(request.body).password))) {
+          throw new RuleError("the password is wrong", "wrong_password");
+        }
+        await deps.twoFactor.disable(user.id);
+        await auditSuccess(deps.audit, request, "user.two_factor_disable", { type: "user", id: user.id });
+        return reply.code(204).send();
+      },
+    );
 
     /** For a user who lost their device and their recovery codes. */
-    app.post("/users/:id/reset-two-factor", { config: { access: "user:write" } }, async (request, reply) => {
-      const { id } = idParams.parse(request.params);
-      if (!(await deps.users.get(id))) throw new NotFoundError(`no user ${id}`);
-      await deps.twoFactor.disable(id);
-      await auditSuccess(deps.audit, request, "user.two_factor_reset", { type: "user", id });
-      return reply.code(204).send();
-    });
+    app.post(
+      "/users/:id/reset-two-factor",
+      { config: { access: "user:write", params: idParams, summary: "Reset a user's second factor" } },
+      async (request, reply) => {
+        const { id } = idParams.parse(request.params);
+        if (!(await deps.users.get(id))) throw new NotFoundError(`no user ${id}`);
+        await deps.twoFactor.disable(id);
+        await auditSuccess(deps.audit, request, "user.two_factor_reset", { type: "user", id });
+        return reply.code(204).send();
+      },
+    );
   };
 }

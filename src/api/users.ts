@@ -53,98 +53,140 @@ export function userRoutes(deps: UserRouteDeps) {
   };
 
   return async (app: FastifyInstance) => {
-    app.get("/users", { config: { access: "user:read" } }, async (request) => {
-      const query = userListQuerySchema.parse(request.query);
-      const scope = departmentsFor(request.principal!, "user:read");
-      const { items, total } = await deps.users.list(query, scope ? [...scope] : null);
-      const roles = await deps.users.roleNames(items.map((u) => u.id));
-      return {
-        items: items.map((u) => presentUser(u, roles.get(u.id) ?? [])),
-        total,
-        limit: query.limit,
-        offset: query.offset,
-      };
-    });
+    app.get(
+      "/users",
+      { config: { access: "user:read", query: userListQuerySchema, summary: "List users in your scope" } },
+      async (request) => {
+        const query = userListQuerySchema.parse(request.query);
+        const scope = departmentsFor(request.principal!, "user:read");
+        const { items, total } = await deps.users.list(query, scope ? [...scope] : null);
+        const roles = await deps.users.roleNames(items.map((u) => u.id));
+        return {
+          items: items.map((u) => presentUser(u, roles.get(u.id) ?? [])),
+          total,
+          limit: query.limit,
+          offset: query.offset,
+        };
+      },
+    );
 
-    app.post("/users", { config: { access: "user:write" } }, async (request, reply) => {
-      const input = userInputSchema.parse(request.body);
-      assertAssignable(request.principal!, input.roles);
-      const scope = departmentsFor(request.principal!, "user:write");
-      if (scope && (!input.departmentId || !scope.has(input.departmentId))) {
-        throw new ForbiddenError("you can create users only in departments within your scope");
-      }
-      const { user, temporaryPassword } = await deps.users.create(input);
-      await auditSuccess(
-        deps.audit,
-        request,
-        "user.create",
-        { type: "user", id: user.id },
-        {
-          username: user.username,
-          roles: input.roles,
+    app.post(
+      "/users",
+      { config: { access: "user:write", body: userInputSchema, summary: "Create a user" } },
+      async (request, reply) => {
+        const input = userInputSchema.parse(request.body);
+        assertAssignable(request.principal!, input.roles);
+        const scope = departmentsFor(request.principal!, "user:write");
+        if (scope && (!input.departmentId || !scope.has(input.departmentId))) {
+          throw new ForbiddenError("you can create users only in departments within your scope");
+        }
+        const { user, temporaryPassword } = await deps.users.create(input);
+        await auditSuccess(
+          deps.audit,
+          request,
+          "user.create",
+          { type: "user", id: user.id },
+          {
+            username: user.username,
+            roles: input.roles,
+          },
+        );
+        return reply.code(201).send({ ...(await deps.users.present(user)), temporaryPassword });
+      },
+    );
+
+    app.get(
+      "/users/:id",
+      { config: { access: "user:read", params: idParams, summary: "Get a user" } },
+      async (request) => {
+        const user = await load(request, "user:read");
+        const live = await deps.sessions.live(user.id);
+        return { ...(await deps.users.present(user)), activeSessions: live.length };
+      },
+    );
+
+    app.patch(
+      "/users/:id",
+      {
+        config: {
+          access: "user:write",
+          params: idParams,
+          body: userPatchSchema,
+          summary: "Change a user (roles, department, enabled)",
         },
-      );
-      return reply.code(201).send({ ...(await deps.users.present(user)), temporaryPassword });
-    });
+      },
+      async (request) => {
+        const user = await load(request, "user:write");
+        const patch = userPatchSchema.parse(request.body);
+        assertAssignable(request.principal!, patch.roles);
+        const updated = await deps.users.update(user.id, patch, request.principal!);
+        await auditSuccess(
+          deps.audit,
+          request,
+          "user.update",
+          { type: "user", id: user.id },
+          {
+            fields: Object.keys(patch),
+            ...(patch.roles ? { roles: patch.roles } : {}),
+            ...(patch.enabled !== undefined ? { enabled: patch.enabled } : {}),
+          },
+        );
+        return deps.users.present(updated);
+      },
+    );
 
-    app.get("/users/:id", { config: { access: "user:read" } }, async (request) => {
-      const user = await load(request, "user:read");
-      const live = await deps.sessions.live(user.id);
-      return { ...(await deps.users.present(user)), activeSessions: live.length };
-    });
+    app.delete(
+      "/users/:id",
+      { config: { access: "user:delete", params: idParams, summary: "Delete a user" } },
+      async (request, reply) => {
+        const user = await load(request, "user:delete");
+        await deps.users.delete(user.id, request.principal!);
+        await auditSuccess(
+          deps.audit,
+          request,
+          "user.delete",
+          { type: "user", id: user.id },
+          { username: user.username },
+        );
+        return reply.code(204).send();
+      },
+    );
 
-    app.patch("/users/:id", { config: { access: "user:write" } }, async (request) => {
-      const user = await load(request, "user:write");
-      const patch = userPatchSchema.parse(request.body);
-      assertAssignable(request.principal!, patch.roles);
-      const updated = await deps.users.update(user.id, patch, request.principal!);
-      await auditSuccess(
-        deps.audit,
-        request,
-        "user.update",
-        { type: "user", id: user.id },
-        {
-          fields: Object.keys(patch),
-          ...(patch.roles ? { roles: patch.roles } : {}),
-          ...(patch.enabled !== undefined ? { enabled: patch.enabled } : {}),
+    app.post(
+      "/users/:id/reset-password",
+      {
+        config: {
+          access: "user:write",
+          params: idParams,
+          body: resetSchema,
+          summary: "Reset a user's password (forced change at next sign-in)",
         },
-      );
-      return deps.users.present(updated);
-    });
-
-    app.delete("/users/:id", { config: { access: "user:delete" } }, async (request, reply) => {
-      const user = await load(request, "user:delete");
-      await deps.users.delete(user.id, request.principal!);
-      await auditSuccess(
-        deps.audit,
-        request,
-        "user.delete",
-        { type: "user", id: user.id },
-        { username: user.username },
-      );
-      return reply.code(204).send();
-    });
-
-    app.post("/users/:id/reset-password", { config: { access: "user:write" } }, async (request) => {
-      const user = await load(request, "user:write");
-      const { password } = resetSchema.parse(request.body ?? {});
-      const result = await deps.users.resetPassword(user.id, password);
-      await auditSuccess(deps.audit, request, "user.password_reset", { type: "user", id: user.id });
-      return { mustChangePassword: true, ...result };
-    });
+      },
+      async (request) => {
+        const user = await load(request, "user:write");
+        const { password } = resetSchema.parse(request.body ?? {});
+        const result = await deps.users.resetPassword(user.id, password);
+        await auditSuccess(deps.audit, request, "user.password_reset", { type: "user", id: user.id });
+        return { mustChangePassword: true, ...result };
+      },
+    );
 
     /** Admin-side "sign out everywhere" for another user. */
-    app.post("/users/:id/revoke-sessions", { config: { access: "user:write" } }, async (request) => {
-      const user = await load(request, "user:write");
-      const revoked = await deps.sessions.revokeAll(user.id);
-      await auditSuccess(
-        deps.audit,
-        request,
-        "session.revoke_all",
-        { type: "user", id: user.id },
-        { revoked },
-      );
-      return { revoked };
-    });
+    app.post(
+      "/users/:id/revoke-sessions",
+      { config: { access: "user:write", params: idParams, summary: "Sign a user out everywhere" } },
+      async (request) => {
+        const user = await load(request, "user:write");
+        const revoked = await deps.sessions.revokeAll(user.id);
+        await auditSuccess(
+          deps.audit,
+          request,
+          "session.revoke_all",
+          { type: "user", id: user.id },
+          { revoked },
+        );
+        return { revoked };
+      },
+    );
   };
 }

@@ -1,0 +1,47 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startBox, type TestBox } from "../helpers/box.js";
+
+let box: TestBox;
+beforeAll(async () => {
+  box = await startBox();
+});
+afterAll(() => box?.close());
+
+describe("OpenAPI", () => {
+  it("documents every admin route with its access rule and the schemas the handlers parse", async () => {
+    const response = await fetch(`${box.url}/api/openapi.json`);
+    expect(response.status).toBe(200);
+    const doc = (await response.json()) as {
+      openapi: string;
+      paths: Record<
+        string,
+        Record<string, { "x-mcpbox-access": string; requestBody?: any; parameters: any[] }>
+      >;
+    };
+    expect(doc.openapi).toBe("3.1.0");
+    for (const route of box.box.apiRoutes) {
+      const operation = doc.paths[route.url.replace(/:(\w+)/g, "{$1}")]?.[route.method.toLowerCase()];
+      expect(operation, `${route.method} ${route.url}`).toBeTruthy();
+      expect(operation!["x-mcpbox-access"]).toBe(route.access);
+      if (route.url.includes(":")) expect(operation!.parameters.some((p) => p.in === "path")).toBe(true);
+    }
+    const createUser = doc.paths["/api/v1/users"]!.post!;
+    const body = createUser.requestBody.content["application/json"].schema;
+    expect(body.required).toContain("username");
+    expect(body.additionalProperties).toBe(false);
+    const listUsers = doc.paths["/api/v1/users"]!.get!;
+    expect(listUsers.parameters.map((p: { name: string }) => p.name)).toEqual(
+      expect.arrayContaining(["q", "limit", "offset", "sort"]),
+    );
+  });
+
+  it("serves interactive docs at /api/docs without any outside resource", async () => {
+    const page = await fetch(`${box.url}/api/docs/static/index.html`);
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toMatch(/swagger/i);
+    expect(html).not.toMatch(/https?:\/\/(unpkg|cdn)/);
+    const spec = await fetch(`${box.url}/api/docs/json`);
+    expect(((await spec.json()) as { openapi: string }).openapi).toBe("3.1.0");
+  });
+});
