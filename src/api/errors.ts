@@ -1,8 +1,9 @@
 import type { FastifyError, FastifyReply } from "fastify";
 import { ZodError } from "zod";
 import { ConflictError, ForbiddenError, NotFoundError, RuleError } from "../control/errors.js";
+import { localize, pickLanguage } from "./messages.js";
 
-/** The one error shape of the admin API. */
+/** The one error shape of the admin API; the message follows the request's Accept-Language. */
 export function sendError(
   reply: FastifyReply,
   status: number,
@@ -10,7 +11,13 @@ export function sendError(
   message: string,
   details?: unknown,
 ) {
-  return reply.code(status).send({ error: { code, message, ...(details === undefined ? {} : { details }) } });
+  const language = pickLanguage(reply.request.headers["accept-language"]);
+  reply.header("content-language", language);
+  reply.header("vary", "Accept-Language");
+  const text = localize(code, message, language);
+  return reply
+    .code(status)
+    .send({ error: { code, message: text, ...(details === undefined ? {} : { details }) } });
 }
 
 export function zodDetails(error: ZodError) {

@@ -45,3 +45,23 @@ describe("OpenAPI", () => {
     expect(((await spec.json()) as { openapi: string }).openapi).toBe("3.1.0");
   });
 });
+
+describe("messages by Accept-Language", () => {
+  it("answers errors in Simplified Chinese or English, same codes either way", async () => {
+    const login = (language: string) =>
+      fetch(`${box.url}/api/v1/auth/login`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "accept-language": language },
+        body: JSON.stringify({ username: "admin", password: "not the password" }),
+      });
+    const zh = await login("zh-CN,zh;q=0.9,en;q=0.8");
+    expect(zh.headers.get("content-language")).toBe("zh-CN");
+    expect(await zh.json()).toEqual({ error: { code: "invalid_credentials", message: "用户名或密码错误" } });
+    const en = await login("en-US");
+    expect(await en.json()).toEqual({
+      error: { code: "invalid_credentials", message: "wrong username or password" },
+    });
+    const missing = await fetch(`${box.url}/api/v1/instances`, { headers: { "accept-language": "zh" } });
+    expect(((await missing.json()) as { error: { message: string } }).error.message).toMatch(/^需要登录/);
+  });
+});
