@@ -1,4 +1,5 @@
-import { existsSync, renameSync } from "node:fs";
+import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { gunzipSync, gzipSync } from "node:zlib";
 import type { Command } from "commander";
 import {
   generateMasterKey,
@@ -10,11 +11,62 @@ import {
 } from "../auth/secrets.js";
 import { resolveConfig } from "../config/server-config.js";
 import { UserRepository } from "../store/account-repositories.js";
+import { exportData, importData } from "../store/backup.js";
 import { openStore } from "../store/db.js";
 import { InstanceRepository } from "../store/repositories.js";
 
 /** Commands that work on the data directory / database directly, with the server stopped. */
 export function offlineCommands(program: Command): void {
+  program
+    .command("backup <file>")
+    .description("write all platform data to a file (secrets stay encrypted; keep the master key with it)")
+    .option("-d, --data-dir <dir>", "data directory (default ./data)")
+    .option("--database-url <url>", "PostgreSQL URL (default: embedded PGlite in the data dir)")
+    .action(async (file: string, flags) => {
+      const config = resolveConfig({ dataDir: flags.dataDir, databaseUrl: flags.databaseUrl });
+      const key = new SecretBox(loadMasterKey(config.masterKey, config.dataDir).key);
+      const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+      try {
+        const doc = await exportData(store.db, key.keyId);
+        const json = Buffer.from(JSON.stringify(doc));
+        writeFileSync(file, file.endsWith(".gz") ? gzipSync(json) : json, { mode: 0o600 });
+        const counts = Object.entries(doc.tables).map(([table, rows]) => `${table} ${rows.length}`);
+        console.log(`backed up to ${file}: ${counts.join(", ")} (master key ${key.keyId})`);
+      } finally {
+        await store.close();
+      }
+    });
+
+  program
+    .command("restore <file>")
+    .description("load a backup into an empty data dir or database (stop the server first)")
+    .option("-d, --data-dir <dir>", "data directory (default ./data)")
+    .option("--database-url <url>", "PostgreSQL URL (default: embedded PGlite in the data dir)")
+    .option("--replace", "empty a database that already holds data first")
+    .action(async (file: string, flags) => {
+      const config = resolveConfig({ dataDir: flags.dataDir, databaseUrl: flags.databaseUrl });
+      const raw = readFileSync(file);
+      const doc = JSON.parse((raw[0] === 0x1f && raw[1] === 0x8b ? gunzipSync(raw) : raw).toString("utf8"));
+      const key = new SecretBox(loadMasterKey(config.masterKey, config.dataDir).key);
+      if (doc.masterKeyId !== key.keyId) {
+        throw new Error(
+          `the backup's secrets are sealed with master key ${doc.masterKeyId}, but this data dir uses ${key.keyId}: ` +
+            "copy the original master.key into the data dir (or set MCPBOX_MASTER_KEY) first",
+        );
+      }
+      const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+      try {
+        const counts = await importData(store.db, doc, { replace: Boolean(flags.replace) });
+        console.log(
+          `restored ${Object.entries(counts)
+            .map(([t, n]) => `${t} ${n}`)
+            .join(", ")}`,
+        );
+      } finally {
+        await store.close();
+      }
+    });
+
   program
     .command("rotate-key")
     .description("re-encrypt every stored secret under a new master key (stop the server first)")
