@@ -16,6 +16,7 @@ import { ApiKeyService } from "./control/api-keys.js";
 import { AuditService } from "./control/audit.js";
 import { DirectoryService } from "./control/directory.js";
 import { InstanceService } from "./control/instances.js";
+import { InstanceProbe } from "./control/probe.js";
 import { TokenService } from "./control/tokens.js";
 import { UserService } from "./control/users.js";
 import { gatewayRoutes } from "./gateway/routes.js";
@@ -176,6 +177,9 @@ export async function createServer(
     twoFactor,
     apiKeys,
     audit,
+    upstreams,
+    probe: new InstanceProbe(upstreams),
+    baseUrl: () => url,
     runtime: (name) => upstreams.status(name),
     sessionCount: (name) => gateway.sessions.forInstance(name).length,
     closeSessions,

@@ -7,9 +7,10 @@ import type { ApiKeyService } from "../control/api-keys.js";
 import type { AuditService } from "../control/audit.js";
 import type { DirectoryService } from "../control/directory.js";
 import type { InstanceService } from "../control/instances.js";
+import type { InstanceProbe } from "../control/probe.js";
 import type { TokenService } from "../control/tokens.js";
 import type { UserService } from "../control/users.js";
-import type { UpstreamStatus } from "../upstream/upstreams.js";
+import type { UpstreamStatus, Upstreams } from "../upstream/upstreams.js";
 import { apiKeyRoutes } from "./api-keys.js";
 import { auditRoutes } from "./audit.js";
 import { authRoutes } from "./auth.js";
@@ -17,6 +18,7 @@ import { installAccessControl, type RouteInfo } from "./authn.js";
 import { directoryRoutes } from "./directory.js";
 import { apiErrorHandler, sendError } from "./errors.js";
 import { corsAllowlist, securityHeaders } from "./hardening.js";
+import { instanceOpsRoutes } from "./instance-ops.js";
 import { instanceRoutes } from "./instances.js";
 import { tokenRoutes } from "./tokens.js";
 import { twoFactorRoutes } from "./two-factor.js";
@@ -31,6 +33,9 @@ export interface ApiDeps {
   twoFactor: TwoFactor;
   apiKeys: ApiKeyService;
   audit: AuditService;
+  upstreams: Upstreams;
+  probe: InstanceProbe;
+  baseUrl: () => string;
   runtime: (name: string) => UpstreamStatus | undefined;
   sessionCount: (name: string) => number;
   closeSessions: (name: string) => Promise<void>;
@@ -88,6 +93,7 @@ export async function registerApi(app: FastifyInstance, deps: ApiDeps): Promise<
       await api.register(auditRoutes(deps.audit));
       await api.register(tokenRoutes(deps));
       await api.register(instanceRoutes(deps));
+      await api.register(instanceOpsRoutes(deps));
     },
     { prefix: "/api/v1" },
   );

@@ -4,12 +4,13 @@ import { canOn, type Permission } from "../auth/permissions.js";
 import type { AuditService } from "../control/audit.js";
 import { NotFoundError } from "../control/errors.js";
 import { type Instance, instanceNameSchema, instanceSchema } from "../control/instance-model.js";
-import type { InstanceService } from "../control/instances.js";
+import { type InstanceService, SECRET_MASK } from "../control/instances.js";
 import type { UpstreamStatus } from "../upstream/upstreams.js";
 import { auditSuccess } from "./authn.js";
 
 const nameParams = z.strictObject({ name: instanceNameSchema });
-const SECRET_MASK = "••••";
+/** Top-level fields of an instance; the merged result is validated whole by the service. */
+const instancePatchSchema = z.record(z.string(), z.unknown());
 
 /** What leaves the server about an instance: upstream env values and headers are write-only. */
 export function presentInstance(instance: Instance, runtime?: UpstreamStatus, sessions = 0) {
@@ -94,6 +95,32 @@ export function instanceRoutes(deps: InstanceRouteDeps) {
       async (request) => {
         const instance = load(request, "instance:read");
         return { ...present(instance), stderr: deps.runtime(instance.name)?.stderr ?? [] };
+      },
+    );
+    app.patch(
+      "/instances/:name",
+      {
+        config: {
+          access: "instance:write",
+          params: nameParams,
+          body: instancePatchSchema,
+          summary: "Change an instance (partial; secrets sent back masked keep their value)",
+        },
+      },
+      async (request) => {
+        const instance = load(request, "instance:write");
+        const patch = instancePatchSchema.parse(request.body);
+        const updated = await deps.instances.update(instance.name, patch, deps.closeSessions);
+        await auditSuccess(
+          deps.audit,
+          request,
+          "instance.update",
+          { type: "instance", id: instance.name },
+          {
+            fields: Object.keys(patch),
+          },
+        );
+        return present(updated);
       },
     );
     app.delete(

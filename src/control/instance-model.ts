@@ -9,7 +9,9 @@ export const instanceNameSchema = z
   .regex(
     /^[a-z0-9][a-z0-9._-]*$/i,
     "must start with a letter or digit and contain only letters, digits, '.', '_', '-'",
-  );
+  )
+  // These are admin API paths under /instances/.
+  .refine((name) => !["import", "export"].includes(name.toLowerCase()), "is a reserved name");
 
 const headerValues = z.record(text(256).pipe(z.string().min(1)), text(8192));
 
@@ -44,6 +46,8 @@ export const instanceSettingsSchema = z.strictObject({
   requestTimeoutSeconds: z.number().positive().max(86_400).default(120),
   idleTimeoutSeconds: z.number().positive().max(604_800).default(1800),
   description: text(2000).default(""),
+  /** Stopped instances refuse new sessions and run no processes. */
+  enabled: z.boolean().default(true),
 });
 
 export const instanceSchema = instanceSettingsSchema

@@ -6,7 +6,7 @@ import {
   type Ownership,
 } from "../store/repositories.js";
 import type { Upstreams } from "../upstream/upstreams.js";
-import { ConflictError, NotFoundError } from "./errors.js";
+import { ConflictError, NotFoundError, RuleError } from "./errors.js";
 import { type Instance, type InstanceInput, instanceSchema } from "./instance-model.js";
 
 /**
@@ -73,6 +73,50 @@ export class InstanceService {
     }
   }
 
+  /**
+   * Applies a partial change (merged over the stored definition, then validated whole). Secret values sent
+   * back as the mask keep their stored value, so a client can edit an instance it only ever saw masked.
+   * A changed definition ends the instance's sessions and processes; clients reconnect to the new one.
+   */
+  async update(
+    name: string,
+    patch: Record<string, unknown>,
+    closeSessions: (name: string) => Promise<void>,
+  ): Promise<Instance> {
+    const current = this.view.get(name);
+    if (!current) throw new NotFoundError(`no instance named "${name}"`);
+    if (patch.name !== undefined && patch.name !== name)
+      throw new RuleError("an instance cannot be renamed", "rename");
+    const merged = { ...current, ...patch, name } as Record<string, unknown>;
+    if (patch.upstream && typeof patch.upstream === "object") {
+      merged.upstream = keepMaskedSecrets(patch.upstream as Record<string, unknown>, current.upstream);
+    }
+    const next = instanceSchema.parse(merged);
+    await this.repo.replace(next);
+    this.view.set(name, next);
+    if (JSON.stringify(next) !== JSON.stringify(current)) {
+      await closeSessions(name);
+      await this.upstreams.release(name);
+    }
+    return next;
+  }
+
+  /** Start (allow sessions) or stop (end sessions, kill processes, refuse new sessions). */
+  setEnabled(
+    name: string,
+    enabled: boolean,
+    closeSessions: (name: string) => Promise<void>,
+  ): Promise<Instance> {
+    return this.update(name, { enabled }, closeSessions);
+  }
+
+  /** Ends sessions and processes; the next session starts fresh ones. */
+  async restart(name: string, closeSessions: (name: string) => Promise<void>): Promise<void> {
+    if (!this.view.has(name)) throw new NotFoundError(`no instance named "${name}"`);
+    await closeSessions(name);
+    await this.upstreams.release(name);
+  }
+
   async delete(name: string, closeSessions: (name: string) => Promise<void>): Promise<void> {
     if (!(await this.repo.delete(name))) throw new NotFoundError(`no instance named "${name}"`);
     this.view.delete(name);
@@ -85,4 +129,29 @@ export class InstanceService {
   row(name: string): Promise<InstanceRow | undefined> {
     return this.repo.get(name);
   }
+}
+
+export const SECRET_MASK = "••••";
+
+/**
+ * Merges an upstream patch over the stored upstream (same type: field by field; new type: as given); env
+ * values / headers given as the mask take the stored value of the same key.
+ */
+function keepMaskedSecrets(
+  next: Record<string, unknown>,
+  current: Instance["upstream"],
+): Record<string, unknown> {
+  const sameType = next.type === undefined || next.type === current.type;
+  const base: Record<string, unknown> = sameType ? { ...current, ...next } : { ...next };
+  const field = base.type === "stdio" ? "env" : "headers";
+  const given = base[field];
+  if (!sameType || !given || typeof given !== "object") return base;
+  const stored = (current as Record<string, unknown>)[field] as Record<string, string> | undefined;
+  base[field] = Object.fromEntries(
+    Object.entries(given as Record<string, unknown>).map(([key, value]) => [
+      key,
+      value === SECRET_MASK && stored?.[key] !== undefined ? stored[key] : value,
+    ]),
+  );
+  return base;
 }

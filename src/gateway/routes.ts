@@ -92,6 +92,9 @@ export function gatewayRoutes(deps: GatewayDeps) {
         `Instance "${name}" is direct: MCPBox does not proxy it; connect to its upstream as configured`,
       );
     }
+    if (!instance.enabled) {
+      return rpcError(reply, 503, RpcCode.Refused, `Instance "${name}" is stopped`);
+    }
     let grant: TokenGrant | undefined;
     if (!instance.public) {
       const secret = bearerFrom(request.headers.authorization);

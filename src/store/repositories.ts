@@ -59,6 +59,13 @@ export class InstanceRepository {
     return this.open(rows[0]);
   }
 
+  async replace(spec: Instance): Promise<void> {
+    await this.db
+      .update(instances)
+      .set({ accessMode: spec.accessMode, spec: this.seal(spec), updatedAt: sql`now()` })
+      .where(eq(instances.name, spec.name));
+  }
+
   /** Re-seals every stored secret from one key to another, in one transaction (`mcpbox rotate-key`). */
   async reseal(from: SecretBox, to: SecretBox): Promise<number> {
     return this.db.transaction(async (tx) => {

@@ -2,6 +2,7 @@ import type { Instance } from "../control/instance-model.js";
 import type { ResettableTransport } from "../gateway/relay.js";
 import { type HostedStatus, HostedStdioSupervisor } from "./hosted-stdio.js";
 import { openRemoteTransport } from "./remote.js";
+import type { RingBuffer } from "./ring-buffer.js";
 
 export interface UpstreamStatus {
   status: HostedStatus;
@@ -46,6 +47,11 @@ export class Upstreams {
     });
     this.supervisors.set(instance.name, { spec, supervisor });
     return supervisor;
+  }
+
+  /** The stderr lines of a hosted stdio instance's processes (its supervisor is made if need be). */
+  logs(instance: Instance): RingBuffer | undefined {
+    return instance.upstream.type === "stdio" ? this.supervisor(instance).stderr : undefined;
   }
 
   /** True when a per-session instance has as many children as it may have. */
