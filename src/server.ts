@@ -13,10 +13,11 @@ import { TwoFactor } from "./auth/two-factor.js";
 import { readMcpServersFile } from "./config/mcp-servers-file.js";
 import type { ServerConfig } from "./config/server-config.js";
 import { ApiKeyService } from "./control/api-keys.js";
-import { AuditService } from "./control/audit.js";
+import { AuditService, DeniedUseAuditor } from "./control/audit.js";
 import { DirectoryService } from "./control/directory.js";
 import { InstanceService } from "./control/instances.js";
 import { InstanceProbe } from "./control/probe.js";
+import { SettingsService } from "./control/settings.js";
 import { TokenService } from "./control/tokens.js";
 import { UserService } from "./control/users.js";
 import { gatewayRoutes } from "./gateway/routes.js";
@@ -54,6 +55,9 @@ export interface McpBox {
   sessions: SessionRegistry;
   callLog: CallLogWriter;
   logger: Logger;
+  /** Deletes audit and call-log rows past their retention (runs hourly). */
+  maintenance(): Promise<void>;
+  settings: SettingsService;
   /** Graceful stop: refuse new work, let in-flight calls finish up to the deadline, then kill children. */
   close(): Promise<void>;
 }
@@ -94,8 +98,16 @@ export async function createServer(
     (id) => instances.countInDepartment(id),
   );
   await directory.load();
+  const settings = new SettingsService(store.db, config);
+  await settings.load();
   let sessions: ConsoleSessions | undefined;
-  const users = new UserService(userRepo, directory, { minLength: config.passwordMinLength }, clock, {
+  // Policies read the current settings on every use, so a change through the API applies at once.
+  const passwordPolicy = {
+    get minLength() {
+      return settings.current().passwordMinLength;
+    },
+  };
+  const users = new UserService(userRepo, directory, passwordPolicy, clock, {
     async accountChanged(userId, active) {
       tokens.suspendOwner(userId, !active);
       if (!active) await sessions?.revokeAll(userId);
@@ -106,10 +118,18 @@ export async function createServer(
   });
   const twoFactor = new TwoFactor(userRepo, secrets, clock);
   sessions = new ConsoleSessions(new SessionRepository(store.db), users, twoFactor, clock, {
-    idleMinutes: config.sessionIdleMinutes,
-    absoluteHours: config.sessionAbsoluteHours,
-    lockoutThreshold: config.lockoutThreshold,
-    lockoutMinutes: config.lockoutMinutes,
+    get idleMinutes() {
+      return settings.current().sessionIdleMinutes;
+    },
+    get absoluteHours() {
+      return settings.current().sessionAbsoluteHours;
+    },
+    get lockoutThreshold() {
+      return settings.current().lockoutThreshold;
+    },
+    get lockoutMinutes() {
+      return settings.current().lockoutMinutes;
+    },
   });
   for (const id of await userRepo.inactiveIds()) tokens.suspendOwner(id, true);
   const seeded = await users.seedAdmin(config.adminPassword);
@@ -130,11 +150,27 @@ export async function createServer(
     logger.info("admin token seeded from MCPBOX_ADMIN_TOKEN");
   }
   tokens.startFlushing();
-  const callLog = new CallLogWriter(new CallLogRepository(store.db), logger);
+  const callLogRepo = new CallLogRepository(store.db);
+  const callLog = new CallLogWriter(callLogRepo, logger);
   callLog.start();
   const metrics = new Metrics(() => upstreams.processCounts());
 
   const tls = config.tlsCert && config.tlsKey ? { cert: config.tlsCert, key: config.tlsKey } : undefined;
+  const deniedUse = new DeniedUseAuditor(audit, clock);
+  /** Retention: audit and call-log rows older than the settings allow are deleted, hourly. */
+  async function maintenance(): Promise<void> {
+    const { auditRetentionDays, callLogRetentionDays } = settings.current();
+    const now = clock.now().getTime();
+    try {
+      if (auditRetentionDays > 0) await audit.pruneOlderThan(auditRetentionDays);
+      if (callLogRetentionDays > 0)
+        await callLogRepo.pruneBefore(new Date(now - callLogRetentionDays * 86_400_000));
+    } catch (error) {
+      logger.warn({ err: error }, "retention pruning failed");
+    }
+  }
+  const retention = setInterval(() => void maintenance(), 3_600_000);
+  retention.unref();
   const app = createHttpApp(logger, config.bodyLimitBytes, tls);
   let draining = false;
   app.addHook("onRequest", async (_request, reply) => {
@@ -154,6 +190,7 @@ export async function createServer(
       allowedHosts: config.allowedHosts,
       listenHost: config.host,
     },
+    onDenied: (event) => deniedUse.record(event),
     onCall: (call) =>
       callLog.record({
         instance: call.instance,
@@ -183,7 +220,7 @@ export async function createServer(
     runtime: (name) => upstreams.status(name),
     sessionCount: (name) => gateway.sessions.forInstance(name).length,
     closeSessions,
-    sessionAbsoluteHours: config.sessionAbsoluteHours,
+    settings,
     loginRateLimit: config.loginRateLimitPerMinute,
     tls: tls !== undefined,
     corsOrigins: config.corsOrigins,
@@ -224,6 +261,7 @@ export async function createServer(
       await upstreams.closeAll();
       app.server.closeAllConnections();
       await app.close();
+      clearInterval(retention);
       await callLog.close();
       await tokens.close();
       await store.close();
@@ -241,6 +279,8 @@ export async function createServer(
     directory,
     audit,
     apiRoutes,
+    maintenance,
+    settings,
     upstreams,
     sessions: gateway.sessions,
     callLog,

@@ -25,7 +25,7 @@ export interface AuthRouteDeps {
   sessions: ConsoleSessions;
   users: UserService;
   audit: AuditService;
-  absoluteHours: number;
+  absoluteHours: () => number;
   /** Requests per minute per client address on the login route. */
   loginRateLimit: number;
 }
@@ -83,7 +83,7 @@ export function authRoutes(deps: AuthRouteDeps) {
         httpOnly: true,
         sameSite: "lax",
         secure: request.protocol === "https",
-        maxAge: deps.absoluteHours * 3600,
+        maxAge: deps.absoluteHours() * 3600,
       });
       return {
         user: await deps.users.present(result.user),

@@ -8,6 +8,7 @@ import type { AuditService } from "../control/audit.js";
 import type { DirectoryService } from "../control/directory.js";
 import type { InstanceService } from "../control/instances.js";
 import type { InstanceProbe } from "../control/probe.js";
+import type { SettingsService } from "../control/settings.js";
 import type { TokenService } from "../control/tokens.js";
 import type { UserService } from "../control/users.js";
 import type { UpstreamStatus, Upstreams } from "../upstream/upstreams.js";
@@ -20,6 +21,7 @@ import { apiErrorHandler, sendError } from "./errors.js";
 import { corsAllowlist, securityHeaders } from "./hardening.js";
 import { instanceOpsRoutes } from "./instance-ops.js";
 import { instanceRoutes } from "./instances.js";
+import { settingsRoutes } from "./settings.js";
 import { tokenRoutes } from "./tokens.js";
 import { twoFactorRoutes } from "./two-factor.js";
 import { userRoutes } from "./users.js";
@@ -39,7 +41,7 @@ export interface ApiDeps {
   runtime: (name: string) => UpstreamStatus | undefined;
   sessionCount: (name: string) => number;
   closeSessions: (name: string) => Promise<void>;
-  sessionAbsoluteHours: number;
+  settings: SettingsService;
   loginRateLimit: number;
   tls: boolean;
   corsOrigins: string[];
@@ -82,7 +84,7 @@ export async function registerApi(app: FastifyInstance, deps: ApiDeps): Promise<
           sessions: deps.sessions,
           users: deps.users,
           audit: deps.audit,
-          absoluteHours: deps.sessionAbsoluteHours,
+          absoluteHours: () => deps.settings.current().sessionAbsoluteHours,
           loginRateLimit: deps.loginRateLimit,
         }),
       );
@@ -91,6 +93,7 @@ export async function registerApi(app: FastifyInstance, deps: ApiDeps): Promise<
       await api.register(directoryRoutes(deps));
       await api.register(apiKeyRoutes(deps));
       await api.register(auditRoutes(deps.audit));
+      await api.register(settingsRoutes(deps));
       await api.register(tokenRoutes(deps));
       await api.register(instanceRoutes(deps));
       await api.register(instanceOpsRoutes(deps));

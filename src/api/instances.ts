@@ -7,8 +7,18 @@ import { type Instance, instanceNameSchema, instanceSchema } from "../control/in
 import { type InstanceService, SECRET_MASK } from "../control/instances.js";
 import type { UpstreamStatus } from "../upstream/upstreams.js";
 import { auditSuccess } from "./authn.js";
+import { pageFields, pageOf, searchField } from "./list-query.js";
 
 const nameParams = z.strictObject({ name: instanceNameSchema });
+const instanceListQuery = z.strictObject({
+  q: searchField,
+  accessMode: z.enum(["hosted", "proxy", "direct"]).optional(),
+  transport: z.enum(["stdio", "sse", "streamable-http"]).optional(),
+  status: z.string().max(32).optional(),
+  enabled: z.enum(["true", "false"]).optional(),
+  sort: z.enum(["name", "-name", "status", "-status", "sessions", "-sessions"]).default("name"),
+  ...pageFields,
+});
 /** Top-level fields of an instance; the merged result is validated whole by the service. */
 const instancePatchSchema = z.record(z.string(), z.unknown());
 
@@ -57,13 +67,36 @@ export function instanceRoutes(deps: InstanceRouteDeps) {
   return async (app: FastifyInstance) => {
     app.get(
       "/instances",
-      { config: { access: "instance:read", summary: "List the instances in your scope" } },
-      async (request) => ({
-        items: deps.instances
+      {
+        config: {
+          access: "instance:read",
+          query: instanceListQuery,
+          summary: "List the instances in your scope (filter, sort, page)",
+        },
+      },
+      async (request) => {
+        const query = instanceListQuery.parse(request.query);
+        const needle = query.q?.toLowerCase();
+        const rows = deps.instances
           .list()
           .filter((i) => canOn(request.principal!, "instance:read", deps.instances.ownership(i.name)))
-          .map(present),
-      }),
+          .map(present)
+          .filter(
+            (i) =>
+              (!needle ||
+                i.name.toLowerCase().includes(needle) ||
+                i.description.toLowerCase().includes(needle)) &&
+              (!query.accessMode || i.accessMode === query.accessMode) &&
+              (!query.transport || i.upstream.type === query.transport) &&
+              (!query.status || i.status === query.status) &&
+              (query.enabled === undefined || String(i.enabled) === query.enabled),
+          );
+        return pageOf(rows, query, {
+          name: (i) => i.name,
+          status: (i) => i.status,
+          sessions: (i) => i.sessions,
+        });
+      },
     );
     app.post(
       "/instances",

@@ -3,11 +3,22 @@ import { z } from "zod";
 import { canEverywhere, canOn, PERMISSIONS, type Principal } from "../auth/permissions.js";
 import type { AuditService } from "../control/audit.js";
 import { ForbiddenError, NotFoundError } from "../control/errors.js";
+import { instanceNameSchema } from "../control/instance-model.js";
 import type { InstanceService } from "../control/instances.js";
 import { createTokenSchema, presentToken, type TokenService } from "../control/tokens.js";
 import { auditSuccess } from "./authn.js";
+import { pageFields, pageOf, searchField } from "./list-query.js";
 
 const idParams = z.strictObject({ id: z.uuid() });
+const tokenListQuery = z.strictObject({
+  q: searchField,
+  instance: instanceNameSchema.optional(),
+  active: z.enum(["true", "false"]).optional(),
+  sort: z
+    .enum(["createdAt", "-createdAt", "name", "-name", "lastUsedAt", "-lastUsedAt", "useCount", "-useCount"])
+    .default("-createdAt"),
+  ...pageFields,
+});
 
 export interface TokenRouteDeps {
   tokens: TokenService;
@@ -77,11 +88,32 @@ export function tokenRoutes(deps: TokenRouteDeps) {
     );
     app.get(
       "/tokens",
-      { config: { access: "token:read", summary: "List the access tokens in your scope" } },
+      {
+        config: {
+          access: "token:read",
+          query: tokenListQuery,
+          summary: "List the access tokens in your scope (filter, sort, page)",
+        },
+      },
       async (request) => {
         const principal = request.principal!;
-        const rows = await deps.tokens.list();
-        return { items: rows.filter((row) => canOn(principal, "token:read", row)).map(presentToken) };
+        const query = tokenListQuery.parse(request.query);
+        const needle = query.q?.toLowerCase();
+        const rows = (await deps.tokens.list())
+          .filter((row) => canOn(principal, "token:read", row))
+          .map(presentToken)
+          .filter(
+            (t) =>
+              (!needle || t.name.toLowerCase().includes(needle) || t.prefix.startsWith(query.q!)) &&
+              (!query.instance || t.instances === null || t.instances.includes(query.instance)) &&
+              (query.active === undefined || (t.revokedAt === null) === (query.active === "true")),
+          );
+        return pageOf(rows, query, {
+          createdAt: (t) => t.createdAt,
+          name: (t) => t.name,
+          lastUsedAt: (t) => t.lastUsedAt,
+          useCount: (t) => t.useCount,
+        });
       },
     );
     app.get(

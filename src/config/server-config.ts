@@ -48,6 +48,8 @@ export const serverConfigSchema = z.strictObject({
     .positive()
     .max(24 * 60)
     .default(15),
+  auditRetentionDays: z.coerce.number().int().min(0).max(36_500).default(365),
+  callLogRetentionDays: z.coerce.number().int().min(0).max(36_500).default(30),
   /** Login attempts per minute from one client address. */
   loginRateLimitPerMinute: z.coerce.number().int().min(1).max(10_000).default(20),
 });

@@ -91,3 +91,37 @@ export function auditCsv(rows: AuditRow[]): string {
   });
   return `${CSV_COLUMNS.join(",")}\r\n${lines.map((line) => `${line}\r\n`).join("")}`;
 }
+
+/**
+ * Refused gateway requests (bad, revoked, expired or unscoped tokens) in the audit log without letting a
+ * flood of them flood the log: one row per client address, instance and reason per minute, carrying how
+ * many more were refused since the previous row.
+ */
+export class DeniedUseAuditor {
+  private readonly windows = new Map<string, { since: number; suppressed: number }>();
+
+  constructor(
+    private readonly audit: AuditService,
+    private readonly clock: Clock,
+    private readonly windowMs = 60_000,
+  ) {}
+
+  record(event: { reason: string; instance: string; ip: string; tokenId?: string }): void {
+    const key = `${event.ip}|${event.instance}|${event.reason}`;
+    const now = this.clock.now().getTime();
+    const window = this.windows.get(key);
+    if (window && now - window.since < this.windowMs) {
+      window.suppressed++;
+      return;
+    }
+    this.windows.set(key, { since: now, suppressed: 0 });
+    if (this.windows.size > 10_000) this.windows.clear(); // bounded memory under a spray of addresses
+    void this.audit.record({
+      action: "token.denied",
+      outcome: "denied",
+      ip: event.ip,
+      target: { type: "instance", id: event.instance },
+      details: { reason: event.reason, tokenId: event.tokenId, refusedSinceLastRow: window?.suppressed ?? 0 },
+    });
+  }
+}

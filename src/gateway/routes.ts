@@ -19,6 +19,13 @@ export interface GatewayDeps {
   metrics: Metrics;
   originPolicy: OriginPolicy;
   onCall?: (call: CallRecord & { instance: string; tokenId?: string; sessionId: string }) => void;
+  /** A request refused for its credentials (for the audit log). */
+  onDenied?: (event: {
+    reason: "unauthenticated" | "forbidden";
+    instance: string;
+    ip: string;
+    tokenId?: string;
+  }) => void;
   /** Bridge mode: serve this one instance at /mcp, /sse and /messages. */
   single?: string;
 }
@@ -101,6 +108,7 @@ export function gatewayRoutes(deps: GatewayDeps) {
       grant = secret ? deps.tokens.verify(secret) : undefined;
       if (!grant) {
         deps.metrics.rejected.inc({ reason: "unauthenticated" });
+        deps.onDenied?.({ reason: "unauthenticated", instance: name, ip: request.ip });
         const error = secret ? ', error="invalid_token"' : "";
         return rpcError(reply, 401, RpcCode.Refused, "Unauthorized: a valid bearer token is required", {
           "www-authenticate": `Bearer realm="mcpbox"${error}`,
@@ -108,6 +116,7 @@ export function gatewayRoutes(deps: GatewayDeps) {
       }
       if (!grantCovers(grant, name)) {
         deps.metrics.rejected.inc({ reason: "forbidden" });
+        deps.onDenied?.({ reason: "forbidden", instance: name, ip: request.ip, tokenId: grant.id });
         return rpcError(
           reply,
           403,

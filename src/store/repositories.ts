@@ -1,4 +1,4 @@
-import { and, desc, eq, gte, isNull, sql } from "drizzle-orm";
+import { and, desc, eq, gte, isNull, lt, sql } from "drizzle-orm";
 import type { SecretBox } from "../auth/secrets.js";
 import type { Instance } from "../control/instance-model.js";
 import type { Db } from "./db.js";
@@ -173,6 +173,11 @@ export class CallLogRepository {
         ${column((e) => e.outcome)}::text[],
         ${column((e) => e.errorCode ?? null)}::integer[]
       )`);
+  }
+
+  async pruneBefore(at: Date): Promise<number> {
+    const rows = await this.db.delete(callLog).where(lt(callLog.at, at)).returning({ id: callLog.id });
+    return rows.length;
   }
 
   recent(options: { instance?: string; since?: Date; limit?: number } = {}) {

@@ -181,3 +181,10 @@ export const auditLog = pgTable(
   },
   (t) => [index("audit_log_at").on(t.at), index("audit_log_action_at").on(t.action, t.at)],
 );
+
+/** Settings changed at run time (console / API); each overrides the start-up configuration's default. */
+export const settings = pgTable("settings", {
+  key: text("key").primaryKey(),
+  value: jsonb("value").notNull(),
+  updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+});
