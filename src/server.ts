@@ -18,6 +18,7 @@ import { DirectoryService } from "./control/directory.js";
 import { InstanceService } from "./control/instances.js";
 import { InstanceProbe } from "./control/probe.js";
 import { SettingsService } from "./control/settings.js";
+import { TemplateService } from "./control/templates.js";
 import { TokenService } from "./control/tokens.js";
 import { UserService } from "./control/users.js";
 import { gatewayRoutes } from "./gateway/routes.js";
@@ -36,6 +37,7 @@ import {
 } from "./store/account-repositories.js";
 import { openStore, type Store } from "./store/db.js";
 import { CallLogRepository, InstanceRepository, TokenRepository } from "./store/repositories.js";
+import { TemplateRepository } from "./store/template-repository.js";
 import { Upstreams } from "./upstream/upstreams.js";
 
 const VERSION = "0.1.0";
@@ -221,6 +223,7 @@ export async function createServer(
     sessionCount: (name) => gateway.sessions.forInstance(name).length,
     closeSessions,
     settings,
+    templates: new TemplateService(new TemplateRepository(store.db), instances),
     loginRateLimit: config.loginRateLimitPerMinute,
     tls: tls !== undefined,
     corsOrigins: config.corsOrigins,

@@ -10,8 +10,12 @@ import type { AuditService } from "../control/audit.js";
 import type { UserService } from "../control/users.js";
 import { sendError } from "./errors.js";
 
-/** What a route needs: a permission, any signed-in caller, or nobody (login, health). */
-export type RouteAccess = Permission | "authenticated" | "public";
+/** What a route needs: a permission (or several, all of them), any signed-in caller, or nobody (login). */
+export type RouteAccess = Permission | Permission[] | "authenticated" | "public";
+
+/** The permissions a route access rule requires (none for "public" and "authenticated"). */
+export const requiredPermissions = (access: RouteAccess): Permission[] =>
+  access === "public" || access === "authenticated" ? [] : [access].flat();
 
 declare module "fastify" {
   interface FastifyContextConfig {
@@ -108,15 +112,17 @@ export function installAccessControl(api: FastifyInstance, deps: AuthnDeps, regi
         ? sendError(reply, 403, "password_change_required", "change your password before anything else")
         : sendError(reply, 403, "two_factor_required", "your role requires two-factor sign-in: enrol first");
     }
-    if (access === "authenticated" || can(resolved.principal, access)) return;
+    const needed = requiredPermissions(access);
+    const missing = needed.filter((permission) => !can(resolved.principal, permission));
+    if (missing.length === 0) return;
     await deps.audit.record({
       action: "access.denied",
       outcome: "denied",
       actor: actorOf(request),
       ip: request.ip,
-      details: { method: request.method, route: request.routeOptions.url, permission: access },
+      details: { method: request.method, route: request.routeOptions.url, permission: missing.join(",") },
     });
-    return sendError(reply, 403, "permission_denied", `this needs the ${access} permission`);
+    return sendError(reply, 403, "permission_denied", `this needs the ${missing.join(" and ")} permission`);
   });
 }
 

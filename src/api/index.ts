@@ -9,6 +9,7 @@ import type { DirectoryService } from "../control/directory.js";
 import type { InstanceService } from "../control/instances.js";
 import type { InstanceProbe } from "../control/probe.js";
 import type { SettingsService } from "../control/settings.js";
+import type { TemplateService } from "../control/templates.js";
 import type { TokenService } from "../control/tokens.js";
 import type { UserService } from "../control/users.js";
 import type { UpstreamStatus, Upstreams } from "../upstream/upstreams.js";
@@ -22,6 +23,7 @@ import { corsAllowlist, securityHeaders } from "./hardening.js";
 import { instanceOpsRoutes } from "./instance-ops.js";
 import { instanceRoutes } from "./instances.js";
 import { settingsRoutes } from "./settings.js";
+import { templateRoutes } from "./templates.js";
 import { tokenRoutes } from "./tokens.js";
 import { twoFactorRoutes } from "./two-factor.js";
 import { userRoutes } from "./users.js";
@@ -42,6 +44,7 @@ export interface ApiDeps {
   sessionCount: (name: string) => number;
   closeSessions: (name: string) => Promise<void>;
   settings: SettingsService;
+  templates: TemplateService;
   loginRateLimit: number;
   tls: boolean;
   corsOrigins: string[];
@@ -97,6 +100,7 @@ export async function registerApi(app: FastifyInstance, deps: ApiDeps): Promise<
       await api.register(tokenRoutes(deps));
       await api.register(instanceRoutes(deps));
       await api.register(instanceOpsRoutes(deps));
+      await api.register(templateRoutes(deps));
     },
     { prefix: "/api/v1" },
   );

@@ -154,7 +154,7 @@ export function instanceOpsRoutes(deps: InstanceOpsDeps) {
       "/instances/:name/snippet",
       {
         config: {
-          access: "token:write",
+          access: ["instance:read", "token:write"],
           params: nameParams,
           body: snippetBody,
           summary: "Client snippet with a new access token for this instance",

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { RouteInfo } from "./authn.js";
+import { type RouteInfo, requiredPermissions } from "./authn.js";
 
 type JsonSchema = Record<string, unknown>;
 
@@ -37,7 +37,9 @@ export function openApiDocument(routes: RouteInfo[], version: string) {
         ? "No authentication."
         : route.access === "authenticated"
           ? "Any signed-in caller."
-          : `Requires the \`${route.access}\` permission; results and targets are limited to the caller's data scope.`;
+          : `Requires ${requiredPermissions(route.access)
+              .map((p) => `\`${p}\``)
+              .join(" and ")}; results and targets are limited to the caller's data scope.`;
     paths[path] ??= {};
     paths[path][route.method.toLowerCase()] = {
       summary: route.summary,

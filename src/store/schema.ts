@@ -188,3 +188,20 @@ export const settings = pgTable("settings", {
   value: jsonb("value").notNull(),
   updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
 });
+
+/** Instance blueprints with typed variables (`{{name}}` placeholders in the instance definition). */
+export const templates = pgTable("templates", {
+  id: uuid("id").primaryKey().defaultRandom(),
+  name: text("name").notNull().unique(),
+  title: text("title").notNull(),
+  description: text("description").notNull().default(""),
+  category: text("category").notNull().default("other"),
+  variables: jsonb("variables").$type<unknown[]>().notNull(),
+  instance: jsonb("instance").$type<Record<string, unknown>>().notNull(),
+  /** custom | registry */
+  source: text("source").notNull().default("custom"),
+  ownerId: uuid("owner_id"),
+  departmentId: uuid("department_id"),
+  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+});

@@ -60,7 +60,7 @@ export class StdioProcessTransport implements Transport {
 
   start(): Promise<void> {
     return new Promise((resolve, reject) => {
-      const child = spawn(this.spec.command, this.spec.args, {
+      const child = spawn(this.spec.command, expandEnvReferences(this.spec.args, this.spec.env), {
         cwd: this.spec.cwd,
         env: minimalEnv(this.spec.env),
         stdio: ["pipe", "pipe", "pipe"],
@@ -173,4 +173,14 @@ export class StdioProcessTransport implements Transport {
     this.pending = Buffer.alloc(0);
     this.onclose?.();
   }
+}
+
+/**
+ * `${env:NAME}` in an argument takes the value of NAME from the instance's own environment (not MCPBox's):
+ * a secret passed as an argument can then be stored sealed, like every env value.
+ */
+export function expandEnvReferences(args: string[], env: Record<string, string>): string[] {
+  return args.map((arg) =>
+    arg.replace(/\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}/g, (whole, name: string) => env[name] ?? whole),
+  );
 }

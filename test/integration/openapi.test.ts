@@ -22,7 +22,7 @@ describe("OpenAPI", () => {
     for (const route of box.box.apiRoutes) {
       const operation = doc.paths[route.url.replace(/:(\w+)/g, "{$1}")]?.[route.method.toLowerCase()];
       expect(operation, `${route.method} ${route.url}`).toBeTruthy();
-      expect(operation!["x-mcpbox-access"]).toBe(route.access);
+      expect(operation!["x-mcpbox-access"]).toEqual(route.access);
       if (route.url.includes(":")) expect(operation!.parameters.some((p) => p.in === "path")).toBe(true);
     }
     const createUser = doc.paths["/api/v1/users"]!.post!;

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { RouteInfo } from "../../src/api/authn.js";
+import { type RouteInfo, requiredPermissions } from "../../src/api/authn.js";
 import { BUILT_IN_ROLES } from "../../src/auth/permissions.js";
 import { ADMIN_PASSWORD, startBox, type TestBox } from "../helpers/box.js";
 import { ConsoleClient } from "../helpers/console.js";
@@ -25,7 +25,8 @@ function expectedAllowed(route: RouteInfo, role: string | null): boolean {
   if (route.access === "public") return true;
   if (role === null) return false;
   if (route.access === "authenticated") return true;
-  return BUILT_IN_ROLES.find((r) => r.name === role)!.permissions.includes(route.access);
+  const held = BUILT_IN_ROLES.find((r) => r.name === role)!.permissions;
+  return requiredPermissions(route.access).every((p) => held.includes(p));
 }
 
 for (const backend of ["pglite", "postgres"] as const) {
