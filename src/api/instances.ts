@@ -38,6 +38,13 @@ export function presentInstance(instance: Instance, runtime?: UpstreamStatus, se
   };
 }
 
+/** Names (never values) of the env values / headers that a change added, altered or removed. */
+function changedSecretNames(before: Instance, after: Instance): string[] {
+  const values = (i: Instance) => (i.upstream.type === "stdio" ? i.upstream.env : i.upstream.headers);
+  const [a, b] = [values(before), values(after)];
+  return [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((key) => a[key] !== b[key]).sort();
+}
+
 function mask(values: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.keys(values).map((key) => [key, SECRET_MASK]));
 }
@@ -117,6 +124,18 @@ export function instanceRoutes(deps: InstanceRouteDeps) {
             upstream: created.upstream.type,
           },
         );
+        const secrets = Object.keys(
+          created.upstream.type === "stdio" ? created.upstream.env : created.upstream.headers,
+        );
+        if (secrets.length) {
+          await auditSuccess(
+            deps.audit,
+            request,
+            "secret.write",
+            { type: "instance", id: created.name },
+            { names: secrets },
+          );
+        }
         return reply.code(201).send(present(created));
       },
     );
@@ -144,15 +163,11 @@ export function instanceRoutes(deps: InstanceRouteDeps) {
         const instance = load(request, "instance:write");
         const patch = instancePatchSchema.parse(request.body);
         const updated = await deps.instances.update(instance.name, patch, deps.closeSessions);
-        await auditSuccess(
-          deps.audit,
-          request,
-          "instance.update",
-          { type: "instance", id: instance.name },
-          {
-            fields: Object.keys(patch),
-          },
-        );
+        const target = { type: "instance", id: instance.name };
+        await auditSuccess(deps.audit, request, "instance.update", target, { fields: Object.keys(patch) });
+        const secrets = changedSecretNames(instance, updated);
+        if (secrets.length)
+          await auditSuccess(deps.audit, request, "secret.write", target, { names: secrets });
         return present(updated);
       },
     );

@@ -192,9 +192,16 @@ describe("bad input", () => {
       const response = await admin.request("GET", `/users?q=${encodeURIComponent(q)}`);
       expect([200, 400], q).toContain(response.status);
       if (response.status === 200) expect(((await response.json()) as { total: number }).total, q).toBe(0);
-      for (const field of ["action", "actor", "targetId"]) {
+      for (const field of ["action", "actor", "targetId", "targetType"]) {
         const audit = await admin.request("GET", `/audit?${field}=${encodeURIComponent(q)}`);
         expect([200, 400], `${field}=${q}`).toContain(audit.status);
+      }
+      for (const list of ["/instances", "/tokens", "/templates", "/catalog"]) {
+        const response = await admin.request("GET", `${list}?q=${encodeURIComponent(q)}`);
+        expect([200, 400], `${list} q=${q}`).toContain(response.status);
+        if (response.status === 200 && q.length > 1) {
+          expect(((await response.json()) as { total: number }).total, `${list} q=${q}`).toBe(0);
+        }
       }
     }
     expect((await admin.json("GET", "/users?limit=500")).total).toBeGreaterThan(3); // the table is still there

@@ -48,6 +48,12 @@ describe("update", () => {
     expect(updated.description).toBe("updated");
     const env = (box.box.instances.get("conf")!.upstream as { env: Record<string, string> }).env;
     expect(env).toEqual({ API_KEY: SECRET, EXTRA: "1" });
+    const writes = await admin.json("GET", "/audit?action=secret.write&targetId=conf");
+    expect(writes.items.map((e: { details: { names: string[] } }) => e.details.names)).toEqual([
+      ["EXTRA"],
+      ["API_KEY"],
+    ]);
+    expect(JSON.stringify(writes)).not.toContain(SECRET);
     expect((await admin.request("PATCH", "/instances/conf", { name: "other" })).status).toBe(400);
     expect((await admin.request("PATCH", "/instances/conf", { maxProcesses: 0 })).status).toBe(400);
   });
