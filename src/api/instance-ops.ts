@@ -3,17 +3,17 @@ import { z } from "zod";
 import { canOn, type Permission } from "../auth/permissions.js";
 import { ConfigFileError, entryToInstance } from "../config/mcp-servers-file.js";
 import type { AuditService } from "../control/audit.js";
-import { NotFoundError, RuleError } from "../control/errors.js";
-import { instanceNameSchema } from "../control/instance-model.js";
+import { RuleError } from "../control/errors.js";
 import type { InstanceService } from "../control/instances.js";
 import type { InstanceProbe } from "../control/probe.js";
 import { CLIENTS, exportEntry, snippetFor } from "../control/snippets.js";
-import type { TokenService } from "../control/tokens.js";
+import { createTokenSchema, type TokenService } from "../control/tokens.js";
 import type { Upstreams } from "../upstream/upstreams.js";
 import { auditSuccess } from "./authn.js";
 import { sendError } from "./errors.js";
+import { instanceInScope, nameParams } from "./instances.js";
+import { issueToken } from "./tokens.js";
 
-const nameParams = z.strictObject({ name: instanceNameSchema });
 const logsQuery = z.strictObject({
   tail: z.coerce.number().int().min(0).max(500).default(200),
   follow: z.enum(["true", "false", "1", "0"]).optional(),
@@ -24,12 +24,7 @@ const snippetBody = z.strictObject({
   /** Mint an access token for this instance, owned by the caller, and put it in the snippet. */
   createToken: z.literal(true),
   tokenName: z.string().min(1).max(128).optional(),
-  expiresInSeconds: z
-    .number()
-    .int()
-    .positive()
-    .max(10 * 365 * 86_400)
-    .optional(),
+  expiresInSeconds: createTokenSchema.shape.expiresInSeconds,
 });
 const importBody = z.looseObject({ mcpServers: z.record(z.string(), z.unknown()) });
 const exportQuery = z.strictObject({ names: z.string().max(10_000).optional() });
@@ -47,14 +42,8 @@ export interface InstanceOpsDeps {
 
 /** Lifecycle and tooling around an instance: start/stop/restart, probe, tools, logs, snippets, import/export. */
 export function instanceOpsRoutes(deps: InstanceOpsDeps) {
-  const load = (request: FastifyRequest, permission: Permission) => {
-    const { name } = nameParams.parse(request.params);
-    const instance = deps.instances.get(name);
-    if (!instance || !canOn(request.principal!, permission, deps.instances.ownership(name))) {
-      throw new NotFoundError(`no instance named "${name}"`);
-    }
-    return instance;
-  };
+  const load = (request: FastifyRequest, permission: Permission) =>
+    instanceInScope(deps.instances, request, permission);
   const target = (name: string) => ({ type: "instance", id: name });
 
   return async (app: FastifyInstance) => {
@@ -163,25 +152,15 @@ export function instanceOpsRoutes(deps: InstanceOpsDeps) {
       async (request, reply) => {
         const instance = load(request, "instance:read");
         const body = snippetBody.parse(request.body);
-        const principal = request.principal!;
-        const created = await deps.tokens.create(
-          {
+        const created = await issueToken(
+          deps,
+          request,
+          createTokenSchema.parse({
             name: body.tokenName ?? `${instance.name} (${body.client})`,
             instances: [instance.name],
             expiresInSeconds: body.expiresInSeconds,
-          },
-          { ownerId: principal.userId, departmentId: principal.departmentId },
-        );
-        await auditSuccess(
-          deps.audit,
-          request,
-          "token.create",
-          { type: "token", id: created.token.id },
-          {
-            name: created.token.name,
-            instances: [instance.name],
-            via: "snippet",
-          },
+          }),
+          "snippet",
         );
         return reply.code(201).send({
           ...snippetFor(body.client, instance, deps.baseUrl(), created.secret),

@@ -9,7 +9,17 @@ import type { UpstreamStatus } from "../upstream/upstreams.js";
 import { auditSuccess } from "./authn.js";
 import { pageFields, pageOf, searchField } from "./list-query.js";
 
-const nameParams = z.strictObject({ name: instanceNameSchema });
+export const nameParams = z.strictObject({ name: instanceNameSchema });
+
+/** The named instance if the caller's scope reaches it for `permission`; otherwise it does not exist. */
+export function instanceInScope(instances: InstanceService, request: FastifyRequest, permission: Permission) {
+  const { name } = nameParams.parse(request.params);
+  const instance = instances.get(name);
+  if (!instance || !canOn(request.principal!, permission, instances.ownership(name))) {
+    throw new NotFoundError(`no instance named "${name}"`);
+  }
+  return instance;
+}
 const instanceListQuery = z.strictObject({
   q: searchField,
   accessMode: z.enum(["hosted", "proxy", "direct"]).optional(),
@@ -62,15 +72,8 @@ export function instanceRoutes(deps: InstanceRouteDeps) {
     ...presentInstance(instance, deps.runtime(instance.name), deps.sessionCount(instance.name)),
     ...deps.instances.ownership(instance.name),
   });
-  /** The named instance if the caller's scope reaches it for `permission`; otherwise it does not exist. */
-  const load = (request: FastifyRequest, permission: Permission) => {
-    const { name } = nameParams.parse(request.params);
-    const instance = deps.instances.get(name);
-    if (!instance || !canOn(request.principal!, permission, deps.instances.ownership(name))) {
-      throw new NotFoundError(`no instance named "${name}"`);
-    }
-    return instance;
-  };
+  const load = (request: FastifyRequest, permission: Permission) =>
+    instanceInScope(deps.instances, request, permission);
   return async (app: FastifyInstance) => {
     app.get(
       "/instances",

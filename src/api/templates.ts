@@ -64,6 +64,24 @@ export function templateRoutes(deps: TemplateRouteDeps) {
     return row;
   };
 
+  /** Makes an instance from a template or catalog entry, owned by the caller, and audits it. */
+  const instantiate = async (
+    request: FastifyRequest,
+    source: { variables: unknown[]; instance: Record<string, unknown> },
+    origin: { template: string } | { catalog: string },
+  ) => {
+    const body = instantiateSchema.parse(request.body);
+    const instance = await deps.templates.instantiate(source, body, ownerOf(request.principal!));
+    await auditSuccess(
+      deps.audit,
+      request,
+      "instance.create",
+      { type: "instance", id: instance.name },
+      origin,
+    );
+    return { name: instance.name, accessMode: instance.accessMode, ...origin };
+  };
+
   return async (app: FastifyInstance) => {
     app.get(
       "/templates",
@@ -158,21 +176,7 @@ export function templateRoutes(deps: TemplateRouteDeps) {
       },
       async (request, reply) => {
         const row = await load(request, "template:read");
-        const instance = await deps.templates.instantiate(
-          row,
-          instantiateSchema.parse(request.body),
-          ownerOf(request.principal!),
-        );
-        await auditSuccess(
-          deps.audit,
-          request,
-          "instance.create",
-          { type: "instance", id: instance.name },
-          { template: row.name },
-        );
-        return reply
-          .code(201)
-          .send({ name: instance.name, accessMode: instance.accessMode, template: row.name });
+        return reply.code(201).send(await instantiate(request, row, { template: row.name }));
       },
     );
 
@@ -234,21 +238,7 @@ export function templateRoutes(deps: TemplateRouteDeps) {
       },
       async (request, reply) => {
         const entry = deps.templates.catalogEntry(catalogParams.parse(request.params).name);
-        const instance = await deps.templates.instantiate(
-          entry,
-          instantiateSchema.parse(request.body),
-          ownerOf(request.principal!),
-        );
-        await auditSuccess(
-          deps.audit,
-          request,
-          "instance.create",
-          { type: "instance", id: instance.name },
-          { catalog: entry.name },
-        );
-        return reply
-          .code(201)
-          .send({ name: instance.name, accessMode: instance.accessMode, catalog: entry.name });
+        return reply.code(201).send(await instantiate(request, entry, { catalog: entry.name }));
       },
     );
   };

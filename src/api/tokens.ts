@@ -47,6 +47,35 @@ function assertGrantable(
   if (outside.length) throw new ForbiddenError(`not instances you can use: ${outside.join(", ")}`);
 }
 
+/** Creates a token the caller may grant, owned by the caller, and audits it; the one way tokens are made. */
+export async function issueToken(
+  deps: TokenRouteDeps,
+  request: FastifyRequest,
+  input: z.infer<typeof createTokenSchema>,
+  via?: string,
+) {
+  const principal = request.principal!;
+  assertGrantable(principal, input, deps.instances);
+  const created = await deps.tokens.create(input, {
+    ownerId: principal.userId,
+    departmentId: principal.departmentId,
+  });
+  const { name, instances, admin } = created.token;
+  await auditSuccess(
+    deps.audit,
+    request,
+    "token.create",
+    { type: "token", id: created.token.id },
+    {
+      name,
+      instances,
+      admin,
+      ...(via ? { via } : {}),
+    },
+  );
+  return created;
+}
+
 export function tokenRoutes(deps: TokenRouteDeps) {
   const load = async (request: FastifyRequest, permission: "token:read" | "token:delete") => {
     const { id } = idParams.parse(request.params);
@@ -65,24 +94,7 @@ export function tokenRoutes(deps: TokenRouteDeps) {
         },
       },
       async (request, reply) => {
-        const principal = request.principal!;
-        const input = createTokenSchema.parse(request.body);
-        assertGrantable(principal, input, deps.instances);
-        const created = await deps.tokens.create(input, {
-          ownerId: principal.userId,
-          departmentId: principal.departmentId,
-        });
-        await auditSuccess(
-          deps.audit,
-          request,
-          "token.create",
-          { type: "token", id: created.token.id },
-          {
-            name: created.token.name,
-            instances: created.token.instances,
-            admin: created.token.admin,
-          },
-        );
+        const created = await issueToken(deps, request, createTokenSchema.parse(request.body));
         return reply.code(201).send({ ...created.token, secret: created.secret });
       },
     );

@@ -36,3 +36,21 @@ export class ConsoleClient {
     return (text ? JSON.parse(text) : undefined) as T;
   }
 }
+
+/**
+ * Has `admin` create a user with a first password, signs them in, and lets them set `newPassword` (the
+ * forced first change). Returns their signed-in client.
+ */
+export async function createSignedInUser(
+  admin: ConsoleClient,
+  baseUrl: string,
+  user: { username: string; roles: string[]; departmentId?: string },
+  firstPassword: string,
+  newPassword: string,
+): Promise<ConsoleClient> {
+  await admin.json("POST", "/users", { ...user, password: firstPassword }, 201);
+  const client = new ConsoleClient(baseUrl);
+  await client.login(user.username, firstPassword);
+  await client.json("POST", "/auth/password", { currentPassword: firstPassword, newPassword }, 204);
+  return client;
+}

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ADMIN_PASSWORD, startBox, type TestBox } from "../helpers/box.js";
-import { ConsoleClient } from "../helpers/console.js";
+import { ConsoleClient, createSignedInUser } from "../helpers/console.js";
 
 /** Users, roles, departments, data scopes and the audit log through the admin API, with bad input. */
 let box: TestBox;
@@ -9,23 +9,14 @@ const logLines: string[] = [];
 const PASSWORD = "scoped users password 2026";
 const depts: Record<string, string> = {};
 
-async function userIn(username: string, role: string, department: string): Promise<ConsoleClient> {
-  await admin.json(
-    "POST",
-    "/users",
-    { username, roles: [role], departmentId: depts[department], password: PASSWORD },
-    201,
+const userIn = (username: string, role: string, department: string) =>
+  createSignedInUser(
+    admin,
+    box.url,
+    { username, roles: [role], departmentId: depts[department] },
+    PASSWORD,
+    `${PASSWORD}!`,
   );
-  const client = new ConsoleClient(box.url);
-  await client.login(username, PASSWORD);
-  await client.json(
-    "POST",
-    "/auth/password",
-    { currentPassword: PASSWORD, newPassword: `${PASSWORD}!` },
-    204,
-  );
-  return client;
-}
 
 const proxy = (name: string, headers: Record<string, string> = {}) => ({
   name,

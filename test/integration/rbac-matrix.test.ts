@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RouteInfo, requiredPermissions } from "../../src/api/authn.js";
 import { BUILT_IN_ROLES } from "../../src/auth/permissions.js";
 import { ADMIN_PASSWORD, startBox, type TestBox } from "../helpers/box.js";
-import { ConsoleClient } from "../helpers/console.js";
+import { ConsoleClient, createSignedInUser } from "../helpers/console.js";
 import { temporaryDatabase } from "../helpers/postgres.js";
 
 /**
@@ -45,20 +45,12 @@ for (const backend of ["pglite", "postgres"] as const) {
       expect((await admin.login("admin", ADMIN_PASSWORD)).status).toBe(200);
       const department = await admin.json("POST", "/departments", { name: "Matrix" }, 201);
       for (const role of ROLES) {
-        const username = `matrix-${role}`;
-        await admin.json(
-          "POST",
-          "/users",
-          { username, roles: [role], departmentId: department.id, password: PASSWORD },
-          201,
-        );
-        const client = new ConsoleClient(box.url);
-        await client.login(username, PASSWORD);
-        await client.json(
-          "POST",
-          "/auth/password",
-          { currentPassword: PASSWORD, newPassword: `${PASSWORD}!` },
-          204,
+        const client = await createSignedInUser(
+          admin,
+          box.url,
+          { username: `matrix-${role}`, roles: [role], departmentId: department.id },
+          PASSWORD,
+          `${PASSWORD}!`,
         );
         clients.set(role, client);
       }
