@@ -1,4 +1,5 @@
 import { parse } from "shell-quote";
+import { secretsEqual } from "./auth/access-tokens.js";
 import { type Instance, instanceSchema } from "./control/instance-model.js";
 import { gatewayRoutes } from "./gateway/routes.js";
 import { createHttpApp } from "./http-app.js";
@@ -14,6 +15,10 @@ export interface BridgeOptions {
   allowedOrigins?: string[];
   allowedHosts?: string[];
   requestTimeoutSeconds?: number;
+  /** When set, every request needs `Authorization: Bearer <token>` (a container bridge behind MCPBox). */
+  token?: string;
+  /** Environment of the stdio server (e.g. a container's own env, handed through). */
+  childEnv?: Record<string, string>;
   logger?: Logger;
 }
 
@@ -38,18 +43,30 @@ export async function startBridge(options: BridgeOptions): Promise<{ url: string
   const instance: Instance = instanceSchema.parse({
     name: "bridge",
     accessMode: "hosted",
-    public: true,
+    public: options.token === undefined,
     sessionPolicy: options.sessionPolicy,
     requestTimeoutSeconds: options.requestTimeoutSeconds,
-    upstream: { type: "stdio", command, args, env: {} },
+    upstream: { type: "stdio", command, args, env: options.childEnv ?? {} },
   });
+  const grant = {
+    id: "bridge",
+    name: "bridge",
+    isAdmin: false,
+    instanceNames: null,
+    expiresAt: null,
+    ownerId: null,
+  };
   const upstreams = new Upstreams((_, status, detail) =>
     logger.warn({ status, detail }, "bridged server status"),
   );
   const metrics = new Metrics(() => upstreams.processCounts());
   const gateway = gatewayRoutes({
     instances: { get: (name) => (name === instance.name ? instance : undefined) },
-    tokens: { verify: () => undefined, recordUse: () => {} },
+    tokens: {
+      verify: (secret) =>
+        options.token !== undefined && secretsEqual(secret, options.token) ? grant : undefined,
+      recordUse: () => {},
+    },
     upstreams,
     metrics,
     originPolicy: {

@@ -27,6 +27,7 @@ import { createHttpApp } from "./http-app.js";
 import { CallLogWriter } from "./observability/call-log.js";
 import { createLogger, type Logger } from "./observability/logger.js";
 import { Metrics } from "./observability/metrics.js";
+import { DockerRuntime, runtimeDir } from "./runtime/docker.js";
 import {
   ApiKeyRepository,
   AuditRepository,
@@ -79,8 +80,9 @@ export async function createServer(
   }
   const secrets = new SecretBox(master.key);
   const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-  const upstreams = new Upstreams((instance, status, detail) =>
-    logger.warn({ instance, status, detail }, "hosted instance status changed"),
+  const upstreams = new Upstreams(
+    (instance, status, detail) => logger.warn({ instance, status, detail }, "hosted instance status changed"),
+    new DockerRuntime({ bridgeDir: runtimeDir(config.dataDir), imageAllowlist: config.imageAllowlist }),
   );
   const instances = new InstanceService(new InstanceRepository(store.db, secrets), upstreams, logger);
   const tokens = new TokenService(new TokenRepository(store.db), () => clock.now());

@@ -24,6 +24,8 @@ export const serverConfigSchema = z.strictObject({
   /** PEM files: with both, MCPBox serves HTTPS only (HSTS on, cookies Secure). */
   tlsCert: z.string().optional(),
   tlsKey: z.string().optional(),
+  /** Image reference prefixes Docker-hosted instances may use; empty allows any image. */
+  imageAllowlist: z.array(z.string().min(1)).default([]),
   /** Browser origins allowed to call the admin API cross-origin (CORS); none by default. */
   corsOrigins: z.array(z.string().url()).default([]),
   /** AES-256-GCM key for secrets at rest (base64 or hex); default: `<data dir>/master.key`, generated. */
@@ -74,6 +76,7 @@ const ENV_KEYS: Record<string, keyof ServerConfigInput> = {
   MCPBOX_TLS_CERT: "tlsCert",
   MCPBOX_TLS_KEY: "tlsKey",
   MCPBOX_CORS_ORIGINS: "corsOrigins",
+  MCPBOX_IMAGE_ALLOWLIST: "imageAllowlist",
   MCPBOX_SESSION_IDLE_MINUTES: "sessionIdleMinutes",
   MCPBOX_SESSION_ABSOLUTE_HOURS: "sessionAbsoluteHours",
   MCPBOX_PASSWORD_MIN_LENGTH: "passwordMinLength",
@@ -81,7 +84,7 @@ const ENV_KEYS: Record<string, keyof ServerConfigInput> = {
   MCPBOX_LOCKOUT_MINUTES: "lockoutMinutes",
   MCPBOX_LOGIN_RATE_LIMIT: "loginRateLimitPerMinute",
 };
-const LIST_KEYS = new Set<string>(["allowedOrigins", "allowedHosts", "corsOrigins"]);
+const LIST_KEYS = new Set<string>(["allowedOrigins", "allowedHosts", "corsOrigins", "imageAllowlist"]);
 
 export function configFromEnv(env: NodeJS.ProcessEnv): Partial<Record<keyof ServerConfigInput, unknown>> {
   const result: Partial<Record<keyof ServerConfigInput, unknown>> = {};

@@ -48,6 +48,31 @@ export const instanceSettingsSchema = z.strictObject({
   description: text(2000).default(""),
   /** Stopped instances refuse new sessions and run no processes. */
   enabled: z.boolean().default(true),
+  /** Where a hosted instance runs: a local process (default) or a hardened Docker container. */
+  runtime: z
+    .strictObject({
+      environment: z.enum(["process", "docker"]).default("process"),
+      /** The container image; it must provide Node.js ≥ 20 for the bridge, plus what the server needs. */
+      image: text(512).optional(),
+      /** A numeric uid[:gid]: containers never run as root. */
+      user: z
+        .string()
+        .regex(/^\d+(:\d+)?$/, "a numeric uid or uid:gid")
+        .refine((u) => !/^0(:|$)/.test(u), "containers do not run as root")
+        .default("10001:10001"),
+      cpus: z.number().positive().max(64).default(1),
+      memoryMb: z.number().int().min(32).max(65_536).default(512),
+      pids: z.number().int().min(16).max(32_768).default(256),
+      nodePath: text(256).default("node"),
+    })
+    .default({
+      environment: "process",
+      user: "10001:10001",
+      cpus: 1,
+      memoryMb: 512,
+      pids: 256,
+      nodePath: "node",
+    }),
 });
 
 export const instanceSchema = instanceSettingsSchema
@@ -55,6 +80,13 @@ export const instanceSchema = instanceSettingsSchema
   .superRefine((value, ctx) => {
     if (value.accessMode === "hosted" && value.upstream.type !== "stdio") {
       ctx.addIssue({ code: "custom", path: ["accessMode"], message: "hosted instances run a stdio command" });
+    }
+    if (value.runtime.environment === "docker" && (value.accessMode !== "hosted" || !value.runtime.image)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["runtime"],
+        message: "a docker runtime needs a hosted instance and an image",
+      });
     }
     if (value.accessMode === "proxy" && value.upstream.type === "stdio") {
       ctx.addIssue({ code: "custom", path: ["accessMode"], message: "proxy instances need an upstream url" });

@@ -1,6 +1,8 @@
 import type { Instance } from "../control/instance-model.js";
 import type { ResettableTransport } from "../gateway/relay.js";
-import { type HostedStatus, HostedStdioSupervisor } from "./hosted-stdio.js";
+import type { ContainerSpec, DockerRuntime } from "../runtime/docker.js";
+import { DeferredTransport } from "./deferred.js";
+import { type HostedStatus, HostedStdioSupervisor, UpstreamRefusedError } from "./hosted-stdio.js";
 import { openRemoteTransport } from "./remote.js";
 import type { RingBuffer } from "./ring-buffer.js";
 
@@ -20,11 +22,26 @@ export class Upstreams {
 
   constructor(
     private readonly onStatus?: (instance: string, status: HostedStatus, detail?: string) => void,
+    /** Runs the instances whose runtime is `docker`. */
+    private readonly docker?: DockerRuntime,
   ) {}
 
   open(instance: Instance): ResettableTransport {
+    if (instance.runtime.environment === "docker") return this.openContainer(instance);
     if (instance.upstream.type === "stdio") return this.supervisor(instance).openChannel();
     return openRemoteTransport(instance.upstream, instance.connectTimeoutSeconds * 1000);
+  }
+
+  /** A session on the instance's container (started if need be) through its bridge. */
+  private openContainer(instance: Instance): ResettableTransport {
+    const runtime = this.docker;
+    if (!runtime) throw new UpstreamRefusedError("the Docker runtime is not available on this server");
+    const timeoutMs = instance.connectTimeoutSeconds * 1000;
+    return new DeferredTransport(async () => {
+      const endpoint = await runtime.ensure(instance, instance.runtime as ContainerSpec);
+      const headers = { Authorization: `Bearer ${endpoint.token}` };
+      return openRemoteTransport({ type: "streamable-http", url: endpoint.url, headers }, timeoutMs);
+    });
   }
 
   private supervisor(instance: Instance): HostedStdioSupervisor {
@@ -80,11 +97,13 @@ export class Upstreams {
     return new Map([...this.supervisors].map(([name, { supervisor }]) => [name, supervisor.processes.size]));
   }
 
-  /** Stops an instance's processes (deleted or redefined instance, shutdown). */
+  /** Stops an instance's processes and containers (deleted, redefined or stopped instance, shutdown). */
   async release(name: string): Promise<void> {
     const entry = this.supervisors.get(name);
     this.supervisors.delete(name);
     await entry?.supervisor.close();
+    // Containers outlive a restart of MCPBox: remove by label whatever the instance's current runtime.
+    await this.docker?.remove(name).catch(() => {});
   }
 
   async closeAll(): Promise<void> {

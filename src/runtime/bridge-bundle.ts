@@ -1,0 +1,29 @@
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
+
+const ENTRY = fileURLToPath(new URL("./bridge-main.ts", import.meta.url));
+
+/**
+ * Bundles `mcpbox bridge` into one ESM file (`<dir>/mcpbox-bridge.mjs`) that any image with Node.js can run:
+ * containers get it as a read-only mount, so images need no MCPBox install of their own.
+ */
+export async function buildBridgeBundle(dir: string): Promise<string> {
+  mkdirSync(dir, { recursive: true });
+  const outfile = join(dir, "mcpbox-bridge.mjs");
+  await build({
+    entryPoints: [ENTRY],
+    outfile,
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    logLevel: "silent",
+    // Some dependencies are CommonJS and call require(): give the ESM bundle one.
+    banner: {
+      js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+    },
+  });
+  return dir;
+}

@@ -1,0 +1,219 @@
+import { createHash, randomBytes } from "node:crypto";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import Docker from "dockerode";
+import type { Instance } from "../control/instance-model.js";
+import { buildBridgeBundle } from "./bridge-bundle.js";
+import { commandLine } from "./command-line.js";
+
+export const BRIDGE_PORT = 8000;
+const NETWORK = "mcpbox";
+const MOUNT = "/mcpbox";
+const LABEL_INSTANCE = "io.mcpbox.instance";
+const LABEL_SPEC = "io.mcpbox.spec";
+
+/** Where the bridge bundle lives: in the data dir, or a temporary dir for an in-memory one. */
+export function runtimeDir(dataDir: string): string {
+  return dataDir === ":memory:"
+    ? join(tmpdir(), `mcpbox-runtime-${process.pid}`)
+    : join(resolve(dataDir), "runtime");
+}
+
+export interface ContainerEndpoint {
+  url: string;
+  token: string;
+  containerId: string;
+}
+
+export interface DockerRuntimeOptions {
+  /** Host directory for mcpbox-bridge.mjs (built there on first use), mounted read-only into containers. */
+  bridgeDir: string;
+  /** Image references allowed to run (prefix match); empty allows all. */
+  imageAllowlist?: string[];
+  docker?: Docker;
+}
+
+/** Container settings of a Docker-hosted instance, with the hardened defaults. */
+export interface ContainerSpec {
+  image: string;
+  user: string;
+  cpus: number;
+  memoryMb: number;
+  pids: number;
+  nodePath: string;
+}
+
+/**
+ * Runs hosted stdio instances in hardened containers: the MCP server behind `mcpbox bridge` (mounted
+ * read-only), non-root, read-only root with a tmpfs /tmp, no capabilities, no-new-privileges, CPU, memory and
+ * pids limits, on a dedicated network, labelled with its instance. The gateway reaches the bridge over
+ * Streamable HTTP with a per-container bearer token.
+ */
+export class DockerRuntime {
+  readonly docker: Docker;
+  private readonly starting = new Map<string, Promise<ContainerEndpoint>>();
+  private readonly endpoints = new Map<string, { spec: string; endpoint: ContainerEndpoint }>();
+  private bridgeReady?: Promise<string>;
+
+  constructor(private readonly options: DockerRuntimeOptions) {
+    this.docker = options.docker ?? new Docker();
+  }
+
+  /** The running container of an instance (started, or replaced if its definition changed). */
+  ensure(instance: Instance, spec: ContainerSpec): Promise<ContainerEndpoint> {
+    const hash = specHash(instance, spec);
+    const known = this.endpoints.get(instance.name);
+    if (known?.spec === hash) {
+      return this.isRunning(known.endpoint.containerId).then((running) =>
+        running ? known.endpoint : this.start(instance, spec, hash),
+      );
+    }
+    return this.start(instance, spec, hash);
+  }
+
+  private start(instance: Instance, spec: ContainerSpec, hash: string): Promise<ContainerEndpoint> {
+    let pending = this.starting.get(instance.name);
+    if (!pending) {
+      pending = this.create(instance, spec, hash).finally(() => this.starting.delete(instance.name));
+      this.starting.set(instance.name, pending);
+    }
+    return pending;
+  }
+
+  private async create(instance: Instance, spec: ContainerSpec, hash: string): Promise<ContainerEndpoint> {
+    if (instance.upstream.type !== "stdio") throw new Error("only stdio servers run in containers here");
+    const allow = this.options.imageAllowlist ?? [];
+    if (allow.length && !allow.some((prefix) => spec.image.startsWith(prefix))) {
+      throw new Error(`image ${spec.image} is not on the image allowlist`);
+    }
+    this.bridgeReady ??= buildBridgeBundle(this.options.bridgeDir);
+    await this.bridgeReady;
+    await this.remove(instance.name);
+    await this.ensureNetwork();
+    const token = randomBytes(24).toString("base64url");
+    const env = Object.entries(instance.upstream.env).map(([k, v]) => `${k}=${v}`);
+    const container = await this.docker.createContainer({
+      name: `mcpbox-${instance.name}-${hash.slice(0, 8)}`,
+      Image: spec.image,
+      User: spec.user,
+      Entrypoint: [spec.nodePath],
+      Cmd: [
+        `${MOUNT}/mcpbox-bridge.mjs`,
+        "--stdio",
+        commandLine([instance.upstream.command, ...instance.upstream.args]),
+        "--port",
+        String(BRIDGE_PORT),
+        "--session-policy",
+        instance.sessionPolicy,
+      ],
+      Env: [...env, `MCPBOX_BRIDGE_TOKEN=${token}`],
+      WorkingDir: instance.upstream.cwd ?? "/tmp",
+      Labels: { [LABEL_INSTANCE]: instance.name, [LABEL_SPEC]: hash },
+      HostConfig: {
+        ReadonlyRootfs: true,
+        Tmpfs: { "/tmp": "rw,noexec,nosuid,size=64m" },
+        CapDrop: ["ALL"],
+        SecurityOpt: ["no-new-privileges"],
+        NanoCpus: Math.round(spec.cpus * 1e9),
+        Memory: spec.memoryMb * 1024 * 1024,
+        PidsLimit: spec.pids,
+        NetworkMode: NETWORK,
+        Binds: [`${this.options.bridgeDir}:${MOUNT}:ro`],
+        RestartPolicy: { Name: "no" },
+      },
+    });
+    await container.start();
+    const info = await container.inspect();
+    const ip = info.NetworkSettings.Networks[NETWORK]?.IPAddress;
+    if (!ip) throw new Error("the container has no address on the mcpbox network");
+    const endpoint = { url: `http://${ip}:${BRIDGE_PORT}/mcp`, token, containerId: container.id };
+    await this.waitReady(endpoint, instance.connectTimeoutSeconds * 1000, container);
+    this.endpoints.set(instance.name, { spec: hash, endpoint });
+    return endpoint;
+  }
+
+  /** Polls the bridge's health endpoint until it answers, the container exits, or time runs out. */
+  private async waitReady(
+    endpoint: ContainerEndpoint,
+    timeoutMs: number,
+    container: Docker.Container,
+  ): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    const health = endpoint.url.replace(/\/mcp$/, "/healthz");
+    while (Date.now() < deadline) {
+      const ok = await fetch(health, { signal: AbortSignal.timeout(1000) }).then(
+        (r) => r.ok,
+        () => false,
+      );
+      if (ok) return;
+      const state = (await container.inspect()).State;
+      if (!state.Running) {
+        const logs = (await container.logs({ stdout: true, stderr: true, tail: 20 })).toString("utf8");
+        throw new Error(
+          `the container exited (${state.ExitCode}) before it was ready: ${logs.trim().slice(-500)}`,
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    await container.remove({ force: true }).catch(() => {});
+    throw new Error(`startup-timeout: the container was not ready within ${timeoutMs / 1000}s`);
+  }
+
+  private async isRunning(id: string): Promise<boolean> {
+    try {
+      return (await this.docker.getContainer(id).inspect()).State.Running;
+    } catch {
+      return false;
+    }
+  }
+
+  private async ensureNetwork(): Promise<void> {
+    const networks = await this.docker.listNetworks({ filters: { name: [NETWORK] } });
+    if (networks.some((n) => n.Name === NETWORK)) return;
+    await this.docker
+      .createNetwork({ Name: NETWORK, Driver: "bridge", Labels: { "io.mcpbox": "true" } })
+      .catch((error: { statusCode?: number }) => {
+        if (error.statusCode !== 409) throw error; // created meanwhile
+      });
+  }
+
+  /** Every container of the instance, by label. */
+  async containers(name: string): Promise<Docker.ContainerInfo[]> {
+    return this.docker.listContainers({ all: true, filters: { label: [`${LABEL_INSTANCE}=${name}`] } });
+  }
+
+  async remove(name: string): Promise<void> {
+    this.endpoints.delete(name);
+    for (const info of await this.containers(name)) {
+      await this.docker
+        .getContainer(info.Id)
+        .remove({ force: true })
+        .catch(() => {});
+    }
+  }
+
+  async logs(name: string, tail = 200): Promise<string[]> {
+    const [info] = await this.containers(name);
+    if (!info) return [];
+    const raw = await this.docker.getContainer(info.Id).logs({ stdout: true, stderr: true, tail });
+    return demux(raw).split("\n").filter(Boolean);
+  }
+}
+
+/** Docker multiplexes stdout and stderr in 8-byte-framed chunks when there is no TTY. */
+function demux(buffer: Buffer): string {
+  const parts: Buffer[] = [];
+  let offset = 0;
+  while (offset + 8 <= buffer.length) {
+    const size = buffer.readUInt32BE(offset + 4);
+    parts.push(buffer.subarray(offset + 8, offset + 8 + size));
+    offset += 8 + size;
+  }
+  return Buffer.concat(parts).toString("utf8");
+}
+
+function specHash(instance: Instance, spec: ContainerSpec): string {
+  return createHash("sha256")
+    .update(JSON.stringify([instance.upstream, instance.sessionPolicy, spec]))
+    .digest("hex");
+}

@@ -1,0 +1,143 @@
+import Docker from "dockerode";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { InstanceInput } from "../../src/control/instance-model.js";
+import { connectClient, disconnect, startBox, type TestBox } from "../helpers/box.js";
+import { runConformance } from "../helpers/conformance.js";
+import { buildFixtureImage, dockerAvailable } from "../helpers/docker-image.js";
+
+/**
+ * Hosted stdio instances in hardened containers, against a real Docker engine. CI installs and starts one
+ * and sets MCPBOX_REQUIRE_DOCKER=1, so there these tests fail rather than skip when no engine answers.
+ */
+const docker = new Docker();
+let available = false;
+let box: TestBox;
+let image: string;
+
+const containerInstance = (
+  name: string,
+  extra: Partial<InstanceInput> = {},
+  runtime: Record<string, unknown> = {},
+) =>
+  ({
+    name,
+    accessMode: "hosted",
+    public: true,
+    connectTimeoutSeconds: 30,
+    upstream: {
+      type: "stdio",
+      command: "node",
+      args: ["/app/server.mjs"],
+      env: { FIXTURE_SECRET: "in-container" },
+    },
+    runtime: { environment: "docker", image, cpus: 0.5, memoryMb: 256, pids: 128, ...runtime },
+    ...extra,
+  }) as InstanceInput;
+
+async function containersOf(name: string) {
+  return docker.listContainers({ all: true, filters: { label: [`io.mcpbox.instance=${name}`] } });
+}
+
+beforeAll(async () => {
+  available = await dockerAvailable();
+  if (!available) {
+    if (process.env.MCPBOX_REQUIRE_DOCKER === "1")
+      throw new Error("MCPBOX_REQUIRE_DOCKER=1 but no Docker engine answers");
+    return;
+  }
+  image = await buildFixtureImage();
+  box = await startBox([]);
+}, 120_000);
+afterAll(async () => {
+  if (!available) return;
+  for (const name of ["in-docker", "conformance-docker", "never-ready", "not-allowed"])
+    await box.box.upstreams.release(name);
+  await box?.close();
+});
+
+describe("Docker runtime", () => {
+  it("runs a hosted stdio server in a hardened container and relays through the gateway", async (ctx) => {
+    if (!available) return ctx.skip("no Docker engine");
+    await box.box.instances.create(containerInstance("in-docker"));
+    const started = Date.now();
+    const client = await connectClient(box.mcpUrl("in-docker"));
+    const readyMs = Date.now() - started;
+    const result = await client.callTool({ name: "test_simple_text", arguments: {} });
+    expect(JSON.stringify(result)).toMatch(/simple text/i);
+    console.info(`container start-to-ready (first session through the gateway): ${readyMs} ms`);
+
+    const [info] = await containersOf("in-docker");
+    const inspected = await docker.getContainer(info!.Id).inspect();
+    const host = inspected.HostConfig;
+    expect(inspected.Config.User).toBe("10001:10001");
+    expect(host.ReadonlyRootfs).toBe(true);
+    expect(host.CapDrop).toEqual(["ALL"]);
+    expect(host.SecurityOpt).toEqual(["no-new-privileges"]);
+    expect(host.Tmpfs).toEqual({ "/tmp": "rw,noexec,nosuid,size=64m" });
+    expect(host.NanoCpus).toBe(500_000_000);
+    expect(host.Memory).toBe(256 * 1024 * 1024);
+    expect(host.PidsLimit).toBe(128);
+    expect(host.NetworkMode).toBe("mcpbox");
+    expect(host.Privileged).toBe(false);
+    expect(inspected.Config.Labels["io.mcpbox.instance"]).toBe("in-docker");
+    expect(inspected.Mounts.find((m) => m.Destination === "/mcpbox")?.RW).toBe(false);
+    // Every process in the container runs as the unprivileged user.
+    const top = await docker.getContainer(info!.Id).top({ ps_args: "-o pid,uid,comm" });
+    const uidColumn = top.Titles.indexOf("UID");
+    const uids = top.Processes.map((row: string[]) => row[uidColumn]);
+    expect(uids.length).toBeGreaterThanOrEqual(2); // the bridge and the MCP server
+    expect(new Set(uids)).toEqual(new Set(["10001"]));
+    await disconnect(client);
+  });
+
+  it("starts a new container when the old one was killed behind its back", async (ctx) => {
+    if (!available) return ctx.skip("no Docker engine");
+    const [before] = await containersOf("in-docker");
+    await docker.getContainer(before!.Id).kill();
+    const client = await connectClient(box.mcpUrl("in-docker"));
+    await client.callTool({ name: "test_simple_text", arguments: {} });
+    await disconnect(client);
+    const after = await containersOf("in-docker");
+    expect(after).toHaveLength(1);
+    expect(after[0]!.Id).not.toBe(before!.Id);
+    expect(after[0]!.State).toBe("running");
+  });
+
+  it("passes the conformance suite through a container", async (ctx) => {
+    if (!available) return ctx.skip("no Docker engine");
+    await box.box.instances.create(containerInstance("conformance-docker", { sessionPolicy: "shared" }));
+    const result = await runConformance(box.mcpUrl("conformance-docker"), {
+      suite: "all",
+      timeoutMs: 150_000,
+    });
+    console.info(
+      `conformance through a container: ${result.passed} passed, ${result.failed} failed, ${result.warnings} warnings`,
+    );
+    expect(result.failures).toEqual([]);
+    expect(result.passed).toBeGreaterThanOrEqual(43);
+  }, 180_000);
+
+  it("gives up on a container that is not ready within the connect timeout, and removes it", async (ctx) => {
+    if (!available) return ctx.skip("no Docker engine");
+    const hung = containerInstance("never-ready", { connectTimeoutSeconds: 3 });
+    (hung.upstream as { env: Record<string, string> }).env = { NODE_OPTIONS: "--require /app/hang.cjs" };
+    await box.box.instances.create(hung);
+    const started = Date.now();
+    await expect(connectClient(box.mcpUrl("never-ready"))).rejects.toThrow();
+    expect(Date.now() - started).toBeLessThan(10_000);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(await containersOf("never-ready")).toHaveLength(0);
+  }, 30_000);
+
+  it("refuses images outside the allowlist", async (ctx) => {
+    if (!available) return ctx.skip("no Docker engine");
+    const strict = await startBox([], { imageAllowlist: ["registry.example.com/"] });
+    try {
+      await strict.box.instances.create(containerInstance("not-allowed"));
+      await expect(connectClient(strict.mcpUrl("not-allowed"))).rejects.toThrow(/allowlist|50\d/);
+      expect(await containersOf("not-allowed")).toHaveLength(0);
+    } finally {
+      await strict.close();
+    }
+  });
+});
