@@ -15,6 +15,7 @@ import type { ServerConfig } from "./config/server-config.js";
 import { ApiKeyService } from "./control/api-keys.js";
 import { AuditService, DeniedUseAuditor } from "./control/audit.js";
 import { DirectoryService } from "./control/directory.js";
+import type { Instance } from "./control/instance-model.js";
 import { InstanceService } from "./control/instances.js";
 import { InstanceProbe } from "./control/probe.js";
 import { SettingsService } from "./control/settings.js";
@@ -28,6 +29,7 @@ import { CallLogWriter } from "./observability/call-log.js";
 import { createLogger, type Logger } from "./observability/logger.js";
 import { Metrics } from "./observability/metrics.js";
 import { DockerRuntime, runtimeDir } from "./runtime/docker.js";
+import { ContainerMonitor } from "./runtime/monitor.js";
 import {
   ApiKeyRepository,
   AuditRepository,
@@ -80,9 +82,21 @@ export async function createServer(
   }
   const secrets = new SecretBox(master.key);
   const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-  const upstreams = new Upstreams(
+  const dockerRuntime = new DockerRuntime({
+    bridgeDir: runtimeDir(config.dataDir),
+    imageAllowlist: config.imageAllowlist,
+  });
+  let onContainerChange: (instance: string, from: string | undefined, to: string, detail?: string) => void =
+    () => {};
+  const monitor: ContainerMonitor = new ContainerMonitor(
+    dockerRuntime,
+    (): Instance[] => instances.list(),
+    (instance, from, to, detail) => onContainerChange(instance, from, to, detail),
+    () => clock.now().getTime(),
+  );
+  const upstreams: Upstreams = new Upstreams(
     (instance, status, detail) => logger.warn({ instance, status, detail }, "hosted instance status changed"),
-    new DockerRuntime({ bridgeDir: runtimeDir(config.dataDir), imageAllowlist: config.imageAllowlist }),
+    { runtime: dockerRuntime, monitor },
   );
   const instances = new InstanceService(new InstanceRepository(store.db, secrets), upstreams, logger);
   const tokens = new TokenService(new TokenRepository(store.db), () => clock.now());
@@ -161,6 +175,17 @@ export async function createServer(
 
   const tls = config.tlsCert && config.tlsKey ? { cert: config.tlsCert, key: config.tlsKey } : undefined;
   const deniedUse = new DeniedUseAuditor(audit, clock);
+  const FAILURES = new Set(["crashed", "failed", "startup-timeout", "running-timeout"]);
+  onContainerChange = (instance, from, to, detail) => {
+    logger.info({ instance, from, to, detail }, "container status changed");
+    void audit.record({
+      action: "instance.status",
+      outcome: FAILURES.has(to) ? "failure" : "success",
+      target: { type: "instance", id: instance },
+      details: { from: from ?? null, to, ...(detail ? { detail } : {}) },
+    });
+  };
+  monitor.start();
   /** Retention: audit and call-log rows older than the settings allow are deleted, hourly. */
   async function maintenance(): Promise<void> {
     const { auditRetentionDays, callLogRetentionDays } = settings.current();
@@ -267,6 +292,7 @@ export async function createServer(
       app.server.closeAllConnections();
       await app.close();
       clearInterval(retention);
+      monitor.stop();
       await callLog.close();
       await tokens.close();
       await store.close();

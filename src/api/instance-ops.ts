@@ -59,6 +59,11 @@ export function instanceOpsRoutes(deps: InstanceOpsDeps) {
           const instance = load(request, "instance:operate");
           if (action === "restart") await deps.instances.restart(instance.name, deps.closeSessions);
           else await deps.instances.setEnabled(instance.name, action === "start", deps.closeSessions);
+          const current = deps.instances.get(instance.name)!;
+          // A container is started now rather than at the first session, so its status shows at once.
+          if (action !== "stop" && current.runtime.environment === "docker") {
+            await deps.upstreams.startContainer(current).catch(() => {});
+          }
           deps.probe.forget(instance.name);
           await auditSuccess(deps.audit, request, `instance.${action}`, target(instance.name));
           return { name: instance.name, enabled: deps.instances.get(instance.name)!.enabled };
@@ -114,6 +119,10 @@ export function instanceOpsRoutes(deps: InstanceOpsDeps) {
       async (request, reply) => {
         const instance = load(request, "instance:read");
         const { tail, follow } = logsQuery.parse(request.query);
+        if (instance.runtime.environment === "docker") {
+          const lines = await deps.upstreams.containerLogs(instance.name, tail);
+          return { lines: lines.map((line) => ({ at: null, line })) };
+        }
         const buffer = deps.upstreams.logs(instance);
         const recent = (buffer?.entries() ?? []).slice(tail === 0 ? Number.MAX_SAFE_INTEGER : -tail);
         const lines = recent.map((e) => ({ at: new Date(e.at).toISOString(), line: e.line }));

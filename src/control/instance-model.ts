@@ -64,6 +64,13 @@ export const instanceSettingsSchema = z.strictObject({
       memoryMb: z.number().int().min(32).max(65_536).default(512),
       pids: z.number().int().min(16).max(32_768).default(256),
       nodePath: text(256).default("node"),
+      /** Stop the container after this long (status `running-timeout`). */
+      maxRunSeconds: z
+        .number()
+        .int()
+        .positive()
+        .max(30 * 86_400)
+        .optional(),
     })
     .default({
       environment: "process",

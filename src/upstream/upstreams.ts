@@ -1,13 +1,14 @@
 import type { Instance } from "../control/instance-model.js";
 import type { ResettableTransport } from "../gateway/relay.js";
 import type { ContainerSpec, DockerRuntime } from "../runtime/docker.js";
+import type { ContainerMonitor, ContainerStatus } from "../runtime/monitor.js";
 import { DeferredTransport } from "./deferred.js";
 import { type HostedStatus, HostedStdioSupervisor, UpstreamRefusedError } from "./hosted-stdio.js";
 import { openRemoteTransport } from "./remote.js";
 import type { RingBuffer } from "./ring-buffer.js";
 
 export interface UpstreamStatus {
-  status: HostedStatus;
+  status: HostedStatus | ContainerStatus;
   detail?: string;
   processes: number;
   stderr: string[];
@@ -22,8 +23,8 @@ export class Upstreams {
 
   constructor(
     private readonly onStatus?: (instance: string, status: HostedStatus, detail?: string) => void,
-    /** Runs the instances whose runtime is `docker`. */
-    private readonly docker?: DockerRuntime,
+    /** Runs the instances whose runtime is `docker`, and watches their containers. */
+    private readonly docker?: { runtime: DockerRuntime; monitor: ContainerMonitor },
   ) {}
 
   open(instance: Instance): ResettableTransport {
@@ -34,14 +35,26 @@ export class Upstreams {
 
   /** A session on the instance's container (started if need be) through its bridge. */
   private openContainer(instance: Instance): ResettableTransport {
-    const runtime = this.docker;
-    if (!runtime) throw new UpstreamRefusedError("the Docker runtime is not available on this server");
     const timeoutMs = instance.connectTimeoutSeconds * 1000;
     return new DeferredTransport(async () => {
-      const endpoint = await runtime.ensure(instance, instance.runtime as ContainerSpec);
+      const endpoint = await this.startContainer(instance);
       const headers = { Authorization: `Bearer ${endpoint.token}` };
       return openRemoteTransport({ type: "streamable-http", url: endpoint.url, headers }, timeoutMs);
     });
+  }
+
+  /** Starts (or finds) an instance's container and tells the monitor, which keeps it running from then on. */
+  async startContainer(instance: Instance) {
+    const docker = this.docker;
+    if (!docker) throw new UpstreamRefusedError("the Docker runtime is not available on this server");
+    try {
+      const endpoint = await docker.runtime.ensure(instance, instance.runtime as ContainerSpec);
+      docker.monitor.started(instance.name);
+      return endpoint;
+    } catch (error) {
+      docker.monitor.startFailed(instance.name, error as Error);
+      throw error;
+    }
   }
 
   private supervisor(instance: Instance): HostedStdioSupervisor {
@@ -71,6 +84,11 @@ export class Upstreams {
     return instance.upstream.type === "stdio" ? this.supervisor(instance).stderr : undefined;
   }
 
+  /** The last lines a Docker-hosted instance's container wrote (bridge and server stderr). */
+  containerLogs(name: string, tail: number): Promise<string[]> {
+    return this.docker ? this.docker.runtime.logs(name, tail) : Promise.resolve([]);
+  }
+
   /** True when a per-session instance has as many children as it may have. */
   isFull(instance: Instance): boolean {
     const entry = this.supervisors.get(instance.name);
@@ -82,6 +100,11 @@ export class Upstreams {
   }
 
   status(name: string): UpstreamStatus | undefined {
+    const container = this.docker?.monitor.status(name);
+    if (container) {
+      const running = container.status === "running";
+      return { status: container.status, detail: container.detail, processes: running ? 1 : 0, stderr: [] };
+    }
     const entry = this.supervisors.get(name);
     if (!entry) return undefined;
     const { supervisor } = entry;
@@ -103,7 +126,8 @@ export class Upstreams {
     this.supervisors.delete(name);
     await entry?.supervisor.close();
     // Containers outlive a restart of MCPBox: remove by label whatever the instance's current runtime.
-    await this.docker?.remove(name).catch(() => {});
+    this.docker?.monitor.forget(name);
+    await this.docker?.runtime.remove(name).catch(() => {});
   }
 
   async closeAll(): Promise<void> {

@@ -103,6 +103,61 @@ describe("Docker runtime", () => {
     expect(after[0]!.State).toBe("running");
   });
 
+  it("has the monitor restart a crashed container by itself, and audits the status changes", async (ctx) => {
+    if (!available) return ctx.skip("no Docker engine");
+    const [before] = await containersOf("in-docker");
+    await docker.getContainer(before!.Id).kill();
+    const deadline = Date.now() + 20_000;
+    let after: Docker.ContainerInfo[] = [];
+    const status = async () =>
+      ((await (await box.api("GET", "/instances/in-docker")).json()) as { status: string }).status;
+    while (Date.now() < deadline) {
+      after = (await containersOf("in-docker")).filter((c) => c.State === "running");
+      if (after.length === 1 && after[0]!.Id !== before!.Id && (await status()) === "running") break;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    expect(after.map((c) => c.Id)).not.toContain(before!.Id);
+    expect(after).toHaveLength(1);
+    const audit = await box.api(
+      "GET",
+      "/audit?action=instance.status&targetId=in-docker&order=oldest&limit=50",
+    );
+    const transitions = ((await audit.json()) as { items: { details: { to: string } }[] }).items.map(
+      (e) => e.details.to,
+    );
+    expect(transitions).toEqual(expect.arrayContaining(["running", "crashed", "restarting"]));
+    const shown = (await (await box.api("GET", "/instances/in-docker")).json()) as {
+      status: string;
+      processes: number;
+    };
+    expect(shown).toMatchObject({ status: "running", processes: 1 });
+  }, 30_000);
+
+  it("stops a container that runs past its time limit, and removes a stopped instance's container", async (ctx) => {
+    if (!available) return ctx.skip("no Docker engine");
+    await box.box.instances.create(containerInstance("time-limited", {}, { maxRunSeconds: 2 }));
+    expect((await box.api("POST", "/instances/time-limited/start")).status).toBe(200);
+    expect(await containersOf("time-limited")).toHaveLength(1);
+    const deadline = Date.now() + 15_000;
+    let status = "";
+    while (Date.now() < deadline && status !== "running-timeout") {
+      status = ((await (await box.api("GET", "/instances/time-limited")).json()) as { status: string })
+        .status;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    expect(status).toBe("running-timeout");
+    expect(await containersOf("time-limited")).toHaveLength(0);
+
+    expect((await box.api("POST", "/instances/in-docker/stop")).status).toBe(200);
+    expect(await containersOf("in-docker")).toHaveLength(0);
+    expect((await box.api("POST", "/instances/in-docker/start")).status).toBe(200);
+    expect((await containersOf("in-docker")).filter((c) => c.State === "running")).toHaveLength(1);
+    const logs = (await (await box.api("GET", "/instances/in-docker/logs?tail=20")).json()) as {
+      lines: { line: string }[];
+    };
+    expect(logs.lines.some((l) => /mcpbox bridge listening/.test(l.line))).toBe(true);
+  }, 30_000);
+
   it("passes the conformance suite through a container", async (ctx) => {
     if (!available) return ctx.skip("no Docker engine");
     await box.box.instances.create(containerInstance("conformance-docker", { sessionPolicy: "shared" }));
@@ -125,6 +180,11 @@ describe("Docker runtime", () => {
     const started = Date.now();
     await expect(connectClient(box.mcpUrl("never-ready"))).rejects.toThrow();
     expect(Date.now() - started).toBeLessThan(10_000);
+    const shown = (await (await box.api("GET", "/instances/never-ready")).json()) as {
+      status: string;
+      statusDetail: string;
+    };
+    expect(shown.status).toBe("startup-timeout");
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(await containersOf("never-ready")).toHaveLength(0);
   }, 30_000);

@@ -1,0 +1,162 @@
+import type { Instance } from "../control/instance-model.js";
+import type { ContainerSpec, DockerRuntime } from "./docker.js";
+
+export type ContainerStatus =
+  | "starting"
+  | "running"
+  | "crashed"
+  | "restarting"
+  | "startup-timeout"
+  | "running-timeout"
+  | "failed"
+  | "stopped";
+
+export interface ContainerState {
+  status: ContainerStatus;
+  detail?: string;
+  restarts: number;
+  since: string;
+}
+
+const MAX_BACKOFF_MS = 60_000;
+/** More crashes than this within the window: the instance is failed and left alone until started again. */
+const CRASH_LOOP = { count: 5, windowMs: 5 * 60_000 };
+
+/**
+ * Reconciles the containers of Docker-hosted instances with what they should be, every few seconds: a
+ * container that crashed or was removed behind MCPBox's back is started again with exponential backoff; a
+ * crash loop marks the instance failed; one running past its time limit is stopped; a stopped or deleted
+ * instance's container is removed. Every status change is reported (the audit log and the API show them).
+ */
+export class ContainerMonitor {
+  private readonly states = new Map<
+    string,
+    ContainerState & { crashes: number[]; nextAttempt: number; startedAt?: number }
+  >();
+  private timer?: NodeJS.Timeout;
+  private ticking = false;
+
+  constructor(
+    private readonly runtime: DockerRuntime,
+    private readonly instances: () => Instance[],
+    private readonly onChange: (
+      instance: string,
+      from: ContainerStatus | undefined,
+      to: ContainerStatus,
+      detail?: string,
+    ) => void,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  start(intervalMs = 3000): void {
+    this.timer = setInterval(() => void this.tick(), intervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  status(name: string): ContainerState | undefined {
+    const state = this.states.get(name);
+    return (
+      state && { status: state.status, detail: state.detail, restarts: state.restarts, since: state.since }
+    );
+  }
+
+  /** The gateway started the instance's container (first session, or an explicit start). */
+  started(name: string): void {
+    this.set(name, "running");
+    const state = this.states.get(name)!;
+    state.startedAt ??= this.now();
+  }
+
+  /** A start that failed (timeout or error) as the gateway saw it. */
+  startFailed(name: string, error: Error): void {
+    this.set(name, /startup-timeout/.test(error.message) ? "startup-timeout" : "failed", error.message);
+  }
+
+  /** Forget an instance (deleted or stopped): its container is not wanted any more. */
+  forget(name: string, status: ContainerStatus = "stopped"): void {
+    if (this.states.has(name)) this.set(name, status);
+    this.states.delete(name);
+  }
+
+  async tick(): Promise<void> {
+    if (this.ticking) return;
+    this.ticking = true;
+    try {
+      const byName = new Map(this.instances().map((i) => [i.name, i]));
+      for (const [name, state] of this.states) {
+        const instance = byName.get(name);
+        if (!instance?.enabled || instance.runtime.environment !== "docker") {
+          await this.runtime.remove(name);
+          this.forget(name);
+          continue;
+        }
+        await this.reconcile(instance, state);
+      }
+    } finally {
+      this.ticking = false;
+    }
+  }
+
+  private async reconcile(
+    instance: Instance,
+    state: ContainerState & { crashes: number[]; nextAttempt: number; startedAt?: number },
+  ) {
+    if (state.status === "failed" || state.status === "running-timeout" || state.status === "startup-timeout")
+      return;
+    const containers = await this.runtime.containers(instance.name);
+    const running = containers.find((c) => c.State === "running");
+    const now = this.now();
+    const limit = instance.runtime.maxRunSeconds;
+    if (running && limit && state.startedAt && now - state.startedAt > limit * 1000) {
+      await this.runtime.remove(instance.name);
+      this.set(instance.name, "running-timeout", `ran longer than ${limit}s`);
+      return;
+    }
+    if (running) {
+      if (state.status !== "running") this.set(instance.name, "running");
+      return;
+    }
+    // Not running: crashed (exited) or removed behind our back.
+    if (state.status === "running") {
+      state.crashes = [...state.crashes.filter((t) => now - t < CRASH_LOOP.windowMs), now];
+      const exited = containers[0];
+      this.set(instance.name, "crashed", exited ? `container ${exited.Status}` : "container removed");
+      if (state.crashes.length > CRASH_LOOP.count) {
+        this.set(
+          instance.name,
+          "failed",
+          `crashed ${state.crashes.length} times in ${CRASH_LOOP.windowMs / 60_000} min`,
+        );
+        return;
+      }
+      state.nextAttempt = now + Math.min(MAX_BACKOFF_MS, 1000 * 2 ** (state.crashes.length - 1));
+    }
+    if (now < state.nextAttempt) return;
+    this.set(instance.name, "restarting");
+    try {
+      await this.runtime.ensure(instance, instance.runtime as ContainerSpec);
+      state.restarts++;
+      state.startedAt = this.now();
+      this.set(instance.name, "running");
+    } catch (error) {
+      const message = (error as Error).message;
+      state.crashes.push(now);
+      state.nextAttempt = now + Math.min(MAX_BACKOFF_MS, 1000 * 2 ** state.crashes.length);
+      this.set(instance.name, /startup-timeout/.test(message) ? "startup-timeout" : "crashed", message);
+    }
+  }
+
+  private set(name: string, status: ContainerStatus, detail?: string): void {
+    const state = this.states.get(name);
+    const previous = state?.status;
+    if (previous === status && state?.detail === detail) return;
+    const since = new Date(this.now()).toISOString();
+    if (state) Object.assign(state, { status, detail, since });
+    else this.states.set(name, { status, detail, since, restarts: 0, crashes: [], nextAttempt: 0 });
+    this.onChange(name, previous, status, detail);
+  }
+}
