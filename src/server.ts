@@ -17,6 +17,7 @@ import { AuditService, DeniedUseAuditor } from "./control/audit.js";
 import { DirectoryService } from "./control/directory.js";
 import type { Instance } from "./control/instance-model.js";
 import { InstanceService } from "./control/instances.js";
+import { PackageService, packagesDir } from "./control/packages.js";
 import { InstanceProbe } from "./control/probe.js";
 import { SettingsService } from "./control/settings.js";
 import { TemplateService } from "./control/templates.js";
@@ -94,9 +95,11 @@ export async function createServer(
     (instance, from, to, detail) => onContainerChange(instance, from, to, detail),
     () => clock.now().getTime(),
   );
+  let packages: PackageService | undefined;
   const upstreams: Upstreams = new Upstreams(
     (instance, status, detail) => logger.warn({ instance, status, detail }, "hosted instance status changed"),
     { runtime: dockerRuntime, monitor },
+    (name) => packages?.dirOf(name),
   );
   const instances = new InstanceService(new InstanceRepository(store.db, secrets), upstreams, logger);
   const tokens = new TokenService(new TokenRepository(store.db), () => clock.now());
@@ -107,6 +110,8 @@ export async function createServer(
     throw error;
   }
   await tokens.load();
+  packages = new PackageService(store.db, packagesDir(config.dataDir), instances);
+  await packages.load();
   const audit = new AuditService(new AuditRepository(store.db), clock, logger);
   const userRepo = new UserRepository(store.db);
   const directory = new DirectoryService(
@@ -251,6 +256,8 @@ export async function createServer(
     closeSessions,
     settings,
     templates: new TemplateService(new TemplateRepository(store.db), instances),
+    packages,
+    packageMaxBytes: config.packageMaxBytes,
     loginRateLimit: config.loginRateLimitPerMinute,
     tls: tls !== undefined,
     corsOrigins: config.corsOrigins,

@@ -7,6 +7,7 @@ import type { ApiKeyService } from "../control/api-keys.js";
 import type { AuditService } from "../control/audit.js";
 import type { DirectoryService } from "../control/directory.js";
 import type { InstanceService } from "../control/instances.js";
+import type { PackageService } from "../control/packages.js";
 import type { InstanceProbe } from "../control/probe.js";
 import type { SettingsService } from "../control/settings.js";
 import type { TemplateService } from "../control/templates.js";
@@ -22,6 +23,7 @@ import { apiErrorHandler, sendError } from "./errors.js";
 import { corsAllowlist, securityHeaders } from "./hardening.js";
 import { instanceOpsRoutes } from "./instance-ops.js";
 import { instanceRoutes } from "./instances.js";
+import { packageRoutes } from "./packages.js";
 import { settingsRoutes } from "./settings.js";
 import { templateRoutes } from "./templates.js";
 import { tokenRoutes } from "./tokens.js";
@@ -45,6 +47,8 @@ export interface ApiDeps {
   closeSessions: (name: string) => Promise<void>;
   settings: SettingsService;
   templates: TemplateService;
+  packages: PackageService;
+  packageMaxBytes: number;
   loginRateLimit: number;
   tls: boolean;
   corsOrigins: string[];
@@ -101,6 +105,9 @@ export async function registerApi(app: FastifyInstance, deps: ApiDeps): Promise<
       await api.register(instanceRoutes(deps));
       await api.register(instanceOpsRoutes(deps));
       await api.register(templateRoutes(deps));
+      await api.register(
+        packageRoutes({ packages: deps.packages, audit: deps.audit, maxBytes: deps.packageMaxBytes }),
+      );
     },
     { prefix: "/api/v1" },
   );

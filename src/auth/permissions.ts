@@ -9,6 +9,9 @@ export const PERMISSIONS = [
   "template:read",
   "template:write",
   "template:delete",
+  "package:read",
+  "package:write",
+  "package:delete",
   "token:read",
   "token:write",
   "token:delete",
@@ -55,6 +58,7 @@ export const BUILT_IN_ROLES: BuiltInRole[] = [
     permissions: [
       ...all("instance"),
       ...all("template"),
+      ...all("package"),
       ...all("token"),
       "apikey:manage",
       "user:read",
@@ -73,6 +77,8 @@ export const BUILT_IN_ROLES: BuiltInRole[] = [
       "instance:write",
       "instance:operate",
       "template:read",
+      "package:read",
+      "package:write",
       ...all("token"),
       "apikey:manage",
       "department:read",
@@ -82,7 +88,7 @@ export const BUILT_IN_ROLES: BuiltInRole[] = [
   {
     name: "viewer",
     description: "Reads instances, templates and their own tokens",
-    permissions: ["instance:read", "template:read", "token:read", "department:read"],
+    permissions: ["instance:read", "template:read", "package:read", "token:read", "department:read"],
     dataScope: "dept",
   },
 ];

@@ -24,6 +24,13 @@ export const serverConfigSchema = z.strictObject({
   /** PEM files: with both, MCPBox serves HTTPS only (HSTS on, cookies Secure). */
   tlsCert: z.string().optional(),
   tlsKey: z.string().optional(),
+  /** Largest code package upload. */
+  packageMaxBytes: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(1024 * 1024 * 1024)
+    .default(50 * 1024 * 1024),
   /** Image reference prefixes Docker-hosted instances may use; empty allows any image. */
   imageAllowlist: z.array(z.string().min(1)).default([]),
   /** Browser origins allowed to call the admin API cross-origin (CORS); none by default. */
@@ -77,6 +84,7 @@ const ENV_KEYS: Record<string, keyof ServerConfigInput> = {
   MCPBOX_TLS_KEY: "tlsKey",
   MCPBOX_CORS_ORIGINS: "corsOrigins",
   MCPBOX_IMAGE_ALLOWLIST: "imageAllowlist",
+  MCPBOX_PACKAGE_MAX_BYTES: "packageMaxBytes",
   MCPBOX_SESSION_IDLE_MINUTES: "sessionIdleMinutes",
   MCPBOX_SESSION_ABSOLUTE_HOURS: "sessionAbsoluteHours",
   MCPBOX_PASSWORD_MIN_LENGTH: "passwordMinLength",

@@ -23,6 +23,11 @@ export const stdioUpstreamSchema = z.strictObject({
     .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "invalid env var name"), text(32_768))
     .default({}),
   cwd: text(4096).optional(),
+  /** An uploaded code package: the working directory of the process, or mounted read-only at /app. */
+  package: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]{0,63}$/)
+    .optional(),
 });
 
 export const remoteUpstreamSchema = z.strictObject({

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join, posix, resolve } from "node:path";
 import Docker from "dockerode";
 import type { Instance } from "../control/instance-model.js";
 import { buildBridgeBundle } from "./bridge-bundle.js";
@@ -41,6 +41,8 @@ export interface ContainerSpec {
   memoryMb: number;
   pids: number;
   nodePath: string;
+  /** A code package to mount read-only at /app (the working directory). */
+  packageDir?: string;
 }
 
 /**
@@ -107,7 +109,9 @@ export class DockerRuntime {
         instance.sessionPolicy,
       ],
       Env: [...env, `MCPBOX_BRIDGE_TOKEN=${token}`],
-      WorkingDir: instance.upstream.cwd ?? "/tmp",
+      WorkingDir: spec.packageDir
+        ? posix.join("/app", instance.upstream.cwd ?? ".")
+        : (instance.upstream.cwd ?? "/tmp"),
       Labels: { [LABEL_INSTANCE]: instance.name, [LABEL_SPEC]: hash },
       HostConfig: {
         ReadonlyRootfs: true,
@@ -118,7 +122,10 @@ export class DockerRuntime {
         Memory: spec.memoryMb * 1024 * 1024,
         PidsLimit: spec.pids,
         NetworkMode: NETWORK,
-        Binds: [`${this.options.bridgeDir}:${MOUNT}:ro`],
+        Binds: [
+          `${this.options.bridgeDir}:${MOUNT}:ro`,
+          ...(spec.packageDir ? [`${spec.packageDir}:/app:ro`] : []),
+        ],
         RestartPolicy: { Name: "no" },
       },
     });

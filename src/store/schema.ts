@@ -205,3 +205,17 @@ export const templates = pgTable("templates", {
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
 });
+
+/** Uploaded code packages; their files live in the data dir (packages/<id>/). */
+export const packages = pgTable("packages", {
+  id: uuid("id").primaryKey().defaultRandom(),
+  name: text("name").notNull().unique(),
+  format: text("format").notNull(),
+  sizeBytes: integer("size_bytes").notNull(),
+  fileCount: integer("file_count").notNull(),
+  sha256: text("sha256").notNull(),
+  ownerId: uuid("owner_id"),
+  departmentId: uuid("department_id"),
+  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+});

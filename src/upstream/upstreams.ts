@@ -1,4 +1,5 @@
-import type { Instance } from "../control/instance-model.js";
+import { join } from "node:path";
+import type { Instance, StdioUpstream } from "../control/instance-model.js";
 import type { ResettableTransport } from "../gateway/relay.js";
 import type { ContainerSpec, DockerRuntime } from "../runtime/docker.js";
 import type { ContainerMonitor, ContainerStatus } from "../runtime/monitor.js";
@@ -25,7 +26,21 @@ export class Upstreams {
     private readonly onStatus?: (instance: string, status: HostedStatus, detail?: string) => void,
     /** Runs the instances whose runtime is `docker`, and watches their containers. */
     private readonly docker?: { runtime: DockerRuntime; monitor: ContainerMonitor },
+    /** The directory of an uploaded code package, by name. */
+    private readonly packageDir: (name: string) => string | undefined = () => undefined,
   ) {}
+
+  /** An instance's stdio upstream with its package resolved to a directory (the process's cwd). */
+  private resolvePackage(instance: Instance) {
+    const upstream = instance.upstream;
+    if (upstream.type !== "stdio" || !upstream.package) return { upstream, packageDir: undefined };
+    const packageDir = this.packageDir(upstream.package);
+    if (!packageDir) throw new UpstreamRefusedError(`code package "${upstream.package}" does not exist`);
+    return {
+      upstream: { ...upstream, cwd: upstream.cwd ? join(packageDir, upstream.cwd) : packageDir },
+      packageDir,
+    };
+  }
 
   open(instance: Instance): ResettableTransport {
     if (instance.runtime.environment === "docker") return this.openContainer(instance);
@@ -48,7 +63,11 @@ export class Upstreams {
     const docker = this.docker;
     if (!docker) throw new UpstreamRefusedError("the Docker runtime is not available on this server");
     try {
-      const endpoint = await docker.runtime.ensure(instance, instance.runtime as ContainerSpec);
+      const { packageDir } = this.resolvePackage(instance);
+      const endpoint = await docker.runtime.ensure(instance, {
+        ...(instance.runtime as ContainerSpec),
+        packageDir,
+      });
       docker.monitor.started(instance.name);
       return endpoint;
     } catch (error) {
@@ -69,7 +88,7 @@ export class Upstreams {
     if (current) void current.supervisor.close();
     if (instance.upstream.type !== "stdio") throw new Error("not a stdio instance");
     const supervisor = new HostedStdioSupervisor({
-      upstream: instance.upstream,
+      upstream: this.resolvePackage(instance).upstream as StdioUpstream,
       sessionPolicy: instance.sessionPolicy,
       maxProcesses: instance.maxProcesses,
       connectTimeoutMs: instance.connectTimeoutSeconds * 1000,

@@ -102,6 +102,7 @@ describe("roles", () => {
           "user:write",
           "instance:read",
           "template:read",
+          "package:read",
           "token:read",
           "department:read",
         ],
