@@ -15,6 +15,8 @@ import type { ServerConfig } from "./config/server-config.js";
 import { ApiKeyService } from "./control/api-keys.js";
 import { AuditService, DeniedUseAuditor } from "./control/audit.js";
 import { DirectoryService } from "./control/directory.js";
+import { EnvironmentService } from "./control/environments.js";
+import { RuleError } from "./control/errors.js";
 import type { Instance } from "./control/instance-model.js";
 import { InstanceService } from "./control/instances.js";
 import { PackageService, packagesDir } from "./control/packages.js";
@@ -29,7 +31,7 @@ import { createHttpApp } from "./http-app.js";
 import { CallLogWriter } from "./observability/call-log.js";
 import { createLogger, type Logger } from "./observability/logger.js";
 import { Metrics } from "./observability/metrics.js";
-import { DockerRuntime, runtimeDir } from "./runtime/docker.js";
+import { runtimeDir } from "./runtime/docker.js";
 import { ContainerMonitor } from "./runtime/monitor.js";
 import {
   ApiKeyRepository,
@@ -83,27 +85,46 @@ export async function createServer(
   }
   const secrets = new SecretBox(master.key);
   const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-  const dockerRuntime = new DockerRuntime({
+  let onContainerChange: (instance: string, from: string | undefined, to: string, detail?: string) => void =
+    () => {};
+  // Environments need the instance list (deletion refused while used); the instances come right after.
+  let instances: InstanceService | undefined;
+  const environments = new EnvironmentService(store.db, secrets, () => instances!, {
     bridgeDir: runtimeDir(config.dataDir),
     imageAllowlist: config.imageAllowlist,
   });
-  let onContainerChange: (instance: string, from: string | undefined, to: string, detail?: string) => void =
-    () => {};
+  const containerRuntimes = {
+    of: (name: string) => environments.dockerRuntime(name),
+    all: () => environments.allRuntimes(),
+  };
   const monitor: ContainerMonitor = new ContainerMonitor(
-    dockerRuntime,
-    (): Instance[] => instances.list(),
+    containerRuntimes,
+    (): Instance[] => instances?.list() ?? [],
     (instance, from, to, detail) => onContainerChange(instance, from, to, detail),
     () => clock.now().getTime(),
   );
   let packages: PackageService | undefined;
   const upstreams: Upstreams = new Upstreams(
     (instance, status, detail) => logger.warn({ instance, status, detail }, "hosted instance status changed"),
-    { runtime: dockerRuntime, monitor },
+    { runtimes: containerRuntimes, monitor },
     (name) => packages?.dirOf(name),
   );
-  const instances = new InstanceService(new InstanceRepository(store.db, secrets), upstreams, logger);
+  instances = new InstanceService(new InstanceRepository(store.db, secrets), upstreams, logger);
+  instances.validate = (instance) => {
+    const environment = environments.get(instance.runtime.environment);
+    if (!environment) {
+      throw new RuleError(`no environment named "${instance.runtime.environment}"`, "unknown_environment");
+    }
+    if (environment.kind === "kubernetes") {
+      throw new RuleError(
+        "Kubernetes environments can be configured and tested; running instances on them comes in a later release",
+        "unsupported_environment",
+      );
+    }
+  };
   const tokens = new TokenService(new TokenRepository(store.db), () => clock.now());
   try {
+    await environments.load();
     await instances.load();
   } catch (error) {
     await store.close(); // e.g. the wrong master key: leave nothing open behind the error
@@ -257,6 +278,7 @@ export async function createServer(
     settings,
     templates: new TemplateService(new TemplateRepository(store.db), instances),
     packages,
+    environments,
     packageMaxBytes: config.packageMaxBytes,
     loginRateLimit: config.loginRateLimitPerMinute,
     tls: tls !== undefined,

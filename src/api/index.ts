@@ -6,6 +6,7 @@ import type { TwoFactor } from "../auth/two-factor.js";
 import type { ApiKeyService } from "../control/api-keys.js";
 import type { AuditService } from "../control/audit.js";
 import type { DirectoryService } from "../control/directory.js";
+import type { EnvironmentService } from "../control/environments.js";
 import type { InstanceService } from "../control/instances.js";
 import type { PackageService } from "../control/packages.js";
 import type { InstanceProbe } from "../control/probe.js";
@@ -19,6 +20,7 @@ import { auditRoutes } from "./audit.js";
 import { authRoutes } from "./auth.js";
 import { installAccessControl, type RouteInfo } from "./authn.js";
 import { directoryRoutes } from "./directory.js";
+import { environmentRoutes } from "./environments.js";
 import { apiErrorHandler, sendError } from "./errors.js";
 import { corsAllowlist, securityHeaders } from "./hardening.js";
 import { instanceOpsRoutes } from "./instance-ops.js";
@@ -48,6 +50,7 @@ export interface ApiDeps {
   settings: SettingsService;
   templates: TemplateService;
   packages: PackageService;
+  environments: EnvironmentService;
   packageMaxBytes: number;
   loginRateLimit: number;
   tls: boolean;
@@ -105,6 +108,7 @@ export async function registerApi(app: FastifyInstance, deps: ApiDeps): Promise<
       await api.register(instanceRoutes(deps));
       await api.register(instanceOpsRoutes(deps));
       await api.register(templateRoutes(deps));
+      await api.register(environmentRoutes(deps));
       await api.register(
         packageRoutes({ packages: deps.packages, audit: deps.audit, maxBytes: deps.packageMaxBytes }),
       );

@@ -61,7 +61,7 @@ export function instanceOpsRoutes(deps: InstanceOpsDeps) {
           else await deps.instances.setEnabled(instance.name, action === "start", deps.closeSessions);
           const current = deps.instances.get(instance.name)!;
           // A container is started now rather than at the first session, so its status shows at once.
-          if (action !== "stop" && current.runtime.environment === "docker") {
+          if (action !== "stop" && current.runtime.environment !== "process") {
             await deps.upstreams.startContainer(current).catch(() => {});
           }
           deps.probe.forget(instance.name);
@@ -119,8 +119,8 @@ export function instanceOpsRoutes(deps: InstanceOpsDeps) {
       async (request, reply) => {
         const instance = load(request, "instance:read");
         const { tail, follow } = logsQuery.parse(request.query);
-        if (instance.runtime.environment === "docker") {
-          const lines = await deps.upstreams.containerLogs(instance.name, tail);
+        if (instance.runtime.environment !== "process") {
+          const lines = await deps.upstreams.containerLogs(instance, tail);
           return { lines: lines.map((line) => ({ at: null, line })) };
         }
         const buffer = deps.upstreams.logs(instance);

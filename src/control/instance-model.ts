@@ -56,7 +56,11 @@ export const instanceSettingsSchema = z.strictObject({
   /** Where a hosted instance runs: a local process (default) or a hardened Docker container. */
   runtime: z
     .strictObject({
-      environment: z.enum(["process", "docker"]).default("process"),
+      /** `process`, the local `docker`, or a configured environment's name. */
+      environment: z
+        .string()
+        .regex(/^[a-z][a-z0-9-]{1,47}$/)
+        .default("process"),
       /** The container image; it must provide Node.js ≥ 20 for the bridge, plus what the server needs. */
       image: text(512).optional(),
       /** A numeric uid[:gid]: containers never run as root. */

@@ -16,6 +16,8 @@ import { type Instance, type InstanceInput, instanceSchema } from "./instance-mo
 export class InstanceService {
   private readonly view = new Map<string, Instance>();
   private readonly owners = new Map<string, Ownership>();
+  /** Checks that need other services (e.g. the environment exists); throws a RuleError. */
+  validate: (instance: Instance) => void = () => {};
 
   constructor(
     private readonly repo: InstanceRepository,
@@ -52,6 +54,7 @@ export class InstanceService {
 
   async create(input: InstanceInput, source = "api", owner: Ownership = NO_OWNER): Promise<Instance> {
     const instance = instanceSchema.parse(input);
+    this.validate(instance);
     if (this.view.has(instance.name) || (await this.repo.get(instance.name))) {
       throw new ConflictError(`instance "${instance.name}" already exists`);
     }
@@ -64,6 +67,7 @@ export class InstanceService {
 
   /** Upserts definitions from a config file, all or nothing; changed hosted instances restart lazily. */
   async upsertMany(instances: Instance[], source: string): Promise<void> {
+    for (const instance of instances) this.validate(instance);
     await this.repo.upsertMany(instances, source);
     for (const instance of instances) {
       const previous = this.view.get(instance.name);
@@ -92,6 +96,7 @@ export class InstanceService {
       merged.upstream = keepMaskedSecrets(patch.upstream as Record<string, unknown>, current.upstream);
     }
     const next = instanceSchema.parse(merged);
+    this.validate(next);
     await this.repo.replace(next);
     this.view.set(name, next);
     if (JSON.stringify(next) !== JSON.stringify(current)) {

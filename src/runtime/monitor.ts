@@ -37,7 +37,8 @@ export class ContainerMonitor {
   private ticking = false;
 
   constructor(
-    private readonly runtime: DockerRuntime,
+    /** The runtime of an environment by name; every runtime for removals. */
+    private readonly runtimes: { of(environment: string): DockerRuntime | undefined; all(): DockerRuntime[] },
     private readonly instances: () => Instance[],
     private readonly onChange: (
       instance: string,
@@ -89,12 +90,13 @@ export class ContainerMonitor {
       const byName = new Map(this.instances().map((i) => [i.name, i]));
       for (const [name, state] of this.states) {
         const instance = byName.get(name);
-        if (!instance?.enabled || instance.runtime.environment !== "docker") {
-          await this.runtime.remove(name);
+        const runtime = instance?.enabled ? this.runtimes.of(instance.runtime.environment) : undefined;
+        if (!instance || !runtime) {
+          for (const any of this.runtimes.all()) await any.remove(name).catch(() => {});
           this.forget(name);
           continue;
         }
-        await this.reconcile(instance, state);
+        await this.reconcile(instance, runtime, state);
       }
     } finally {
       this.ticking = false;
@@ -103,16 +105,17 @@ export class ContainerMonitor {
 
   private async reconcile(
     instance: Instance,
+    runtime: DockerRuntime,
     state: ContainerState & { crashes: number[]; nextAttempt: number; startedAt?: number },
   ) {
     if (state.status === "failed" || state.status === "running-timeout" || state.status === "startup-timeout")
       return;
-    const containers = await this.runtime.containers(instance.name);
+    const containers = await runtime.containers(instance.name);
     const running = containers.find((c) => c.State === "running");
     const now = this.now();
     const limit = instance.runtime.maxRunSeconds;
     if (running && limit && state.startedAt && now - state.startedAt > limit * 1000) {
-      await this.runtime.remove(instance.name);
+      await runtime.remove(instance.name);
       this.set(instance.name, "running-timeout", `ran longer than ${limit}s`);
       return;
     }
@@ -138,7 +141,7 @@ export class ContainerMonitor {
     if (now < state.nextAttempt) return;
     this.set(instance.name, "restarting");
     try {
-      await this.runtime.ensure(instance, instance.runtime as ContainerSpec);
+      await runtime.ensure(instance, instance.runtime as ContainerSpec);
       state.restarts++;
       state.startedAt = this.now();
       this.set(instance.name, "running");

@@ -219,3 +219,14 @@ export const packages = pgTable("packages", {
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
 });
+
+/** Where hosted instances can run besides the built-in `process` and local `docker` environments. */
+export const environments = pgTable("environments", {
+  id: uuid("id").primaryKey().defaultRandom(),
+  name: text("name").notNull().unique(),
+  kind: text("kind").notNull(),
+  description: text("description").notNull().default(""),
+  /** Connection settings as JSON, sealed with the master key (they hold TLS keys and kubeconfigs). */
+  config: text("config").notNull(),
+  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+});

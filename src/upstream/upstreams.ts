@@ -24,8 +24,11 @@ export class Upstreams {
 
   constructor(
     private readonly onStatus?: (instance: string, status: HostedStatus, detail?: string) => void,
-    /** Runs the instances whose runtime is `docker`, and watches their containers. */
-    private readonly docker?: { runtime: DockerRuntime; monitor: ContainerMonitor },
+    /** The container runtimes of the environments, and the monitor watching their containers. */
+    private readonly containers?: {
+      runtimes: { of(environment: string): DockerRuntime | undefined; all(): DockerRuntime[] };
+      monitor: ContainerMonitor;
+    },
     /** The directory of an uploaded code package, by name. */
     private readonly packageDir: (name: string) => string | undefined = () => undefined,
   ) {}
@@ -43,7 +46,7 @@ export class Upstreams {
   }
 
   open(instance: Instance): ResettableTransport {
-    if (instance.runtime.environment === "docker") return this.openContainer(instance);
+    if (instance.runtime.environment !== "process") return this.openContainer(instance);
     if (instance.upstream.type === "stdio") return this.supervisor(instance).openChannel();
     return openRemoteTransport(instance.upstream, instance.connectTimeoutSeconds * 1000);
   }
@@ -60,18 +63,18 @@ export class Upstreams {
 
   /** Starts (or finds) an instance's container and tells the monitor, which keeps it running from then on. */
   async startContainer(instance: Instance) {
-    const docker = this.docker;
-    if (!docker) throw new UpstreamRefusedError("the Docker runtime is not available on this server");
+    const environment = instance.runtime.environment;
+    const runtime = this.containers?.runtimes.of(environment);
+    if (!this.containers || !runtime) {
+      throw new UpstreamRefusedError(`environment "${environment}" cannot run containers on this server`);
+    }
     try {
       const { packageDir } = this.resolvePackage(instance);
-      const endpoint = await docker.runtime.ensure(instance, {
-        ...(instance.runtime as ContainerSpec),
-        packageDir,
-      });
-      docker.monitor.started(instance.name);
+      const endpoint = await runtime.ensure(instance, { ...(instance.runtime as ContainerSpec), packageDir });
+      this.containers.monitor.started(instance.name);
       return endpoint;
     } catch (error) {
-      docker.monitor.startFailed(instance.name, error as Error);
+      this.containers.monitor.startFailed(instance.name, error as Error);
       throw error;
     }
   }
@@ -104,8 +107,9 @@ export class Upstreams {
   }
 
   /** The last lines a Docker-hosted instance's container wrote (bridge and server stderr). */
-  containerLogs(name: string, tail: number): Promise<string[]> {
-    return this.docker ? this.docker.runtime.logs(name, tail) : Promise.resolve([]);
+  async containerLogs(instance: Instance, tail: number): Promise<string[]> {
+    const runtime = this.containers?.runtimes.of(instance.runtime.environment);
+    return runtime ? runtime.logs(instance.name, tail) : [];
   }
 
   /** True when a per-session instance has as many children as it may have. */
@@ -119,7 +123,7 @@ export class Upstreams {
   }
 
   status(name: string): UpstreamStatus | undefined {
-    const container = this.docker?.monitor.status(name);
+    const container = this.containers?.monitor.status(name);
     if (container) {
       const running = container.status === "running";
       return { status: container.status, detail: container.detail, processes: running ? 1 : 0, stderr: [] };
@@ -145,8 +149,8 @@ export class Upstreams {
     this.supervisors.delete(name);
     await entry?.supervisor.close();
     // Containers outlive a restart of MCPBox: remove by label whatever the instance's current runtime.
-    this.docker?.monitor.forget(name);
-    await this.docker?.runtime.remove(name).catch(() => {});
+    this.containers?.monitor.forget(name);
+    for (const runtime of this.containers?.runtimes.all() ?? []) await runtime.remove(name).catch(() => {});
   }
 
   async closeAll(): Promise<void> {

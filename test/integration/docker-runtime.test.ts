@@ -189,6 +189,30 @@ describe("Docker runtime", () => {
     expect(await containersOf("never-ready")).toHaveLength(0);
   }, 30_000);
 
+  it("runs an instance on a configured Docker environment, and tests its engine", async (ctx) => {
+    if (!available) return ctx.skip("no Docker engine");
+    const created = await box.api("POST", "/environments", {
+      name: "local-socket",
+      kind: "docker",
+      docker: { host: "unix:///var/run/docker.sock" },
+    });
+    expect(created.status).toBe(201);
+    const tested = (await (await box.api("POST", "/environments/local-socket/test")).json()) as {
+      ok: boolean;
+      version: string;
+    };
+    expect(tested.ok).toBe(true);
+    expect(tested.version).toMatch(/^Docker /);
+    await box.box.instances.create(containerInstance("on-socket", {}, { environment: "local-socket" }));
+    const client = await connectClient(box.mcpUrl("on-socket"));
+    await client.callTool({ name: "test_simple_text", arguments: {} });
+    await disconnect(client);
+    expect(await containersOf("on-socket")).toHaveLength(1);
+    expect((await box.api("DELETE", "/environments/local-socket")).status).toBe(409);
+    await box.box.upstreams.release("on-socket");
+    expect(await containersOf("on-socket")).toHaveLength(0);
+  });
+
   it("refuses images outside the allowlist", async (ctx) => {
     if (!available) return ctx.skip("no Docker engine");
     const strict = await startBox([], { imageAllowlist: ["registry.example.com/"] });
