@@ -31,7 +31,7 @@ import { createHttpApp } from "./http-app.js";
 import { CallLogWriter } from "./observability/call-log.js";
 import { createLogger, type Logger } from "./observability/logger.js";
 import { Metrics } from "./observability/metrics.js";
-import { runtimeDir } from "./runtime/docker.js";
+import { hostPathAllowed, runtimeDir } from "./runtime/docker.js";
 import { ContainerMonitor } from "./runtime/monitor.js";
 import {
   ApiKeyRepository,
@@ -114,6 +114,14 @@ export async function createServer(
     const environment = environments.get(instance.runtime.environment);
     if (!environment) {
       throw new RuleError(`no environment named "${instance.runtime.environment}"`, "unknown_environment");
+    }
+    for (const volume of instance.runtime.volumes) {
+      if (volume.type === "bind" && !hostPathAllowed(volume.source, config.hostPathAllowlist)) {
+        throw new RuleError(
+          `host path ${volume.source} is not in the host path allowlist`,
+          "host_path_not_allowed",
+        );
+      }
     }
     if (environment.kind === "kubernetes") {
       throw new RuleError(

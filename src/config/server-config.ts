@@ -24,6 +24,8 @@ export const serverConfigSchema = z.strictObject({
   /** PEM files: with both, MCPBox serves HTTPS only (HSTS on, cookies Secure). */
   tlsCert: z.string().optional(),
   tlsKey: z.string().optional(),
+  /** Host directories that instances may bind-mount (and their subdirectories); none by default. */
+  hostPathAllowlist: z.array(z.string().startsWith("/")).default([]),
   /** Largest code package upload. */
   packageMaxBytes: z.coerce
     .number()
@@ -85,6 +87,7 @@ const ENV_KEYS: Record<string, keyof ServerConfigInput> = {
   MCPBOX_CORS_ORIGINS: "corsOrigins",
   MCPBOX_IMAGE_ALLOWLIST: "imageAllowlist",
   MCPBOX_PACKAGE_MAX_BYTES: "packageMaxBytes",
+  MCPBOX_HOST_PATH_ALLOWLIST: "hostPathAllowlist",
   MCPBOX_SESSION_IDLE_MINUTES: "sessionIdleMinutes",
   MCPBOX_SESSION_ABSOLUTE_HOURS: "sessionAbsoluteHours",
   MCPBOX_PASSWORD_MIN_LENGTH: "passwordMinLength",
@@ -92,7 +95,13 @@ const ENV_KEYS: Record<string, keyof ServerConfigInput> = {
   MCPBOX_LOCKOUT_MINUTES: "lockoutMinutes",
   MCPBOX_LOGIN_RATE_LIMIT: "loginRateLimitPerMinute",
 };
-const LIST_KEYS = new Set<string>(["allowedOrigins", "allowedHosts", "corsOrigins", "imageAllowlist"]);
+const LIST_KEYS = new Set<string>([
+  "allowedOrigins",
+  "allowedHosts",
+  "corsOrigins",
+  "imageAllowlist",
+  "hostPathAllowlist",
+]);
 
 export function configFromEnv(env: NodeJS.ProcessEnv): Partial<Record<keyof ServerConfigInput, unknown>> {
   const result: Partial<Record<keyof ServerConfigInput, unknown>> = {};

@@ -13,6 +13,43 @@ export const instanceNameSchema = z
   // These are admin API paths under /instances/.
   .refine((name) => !["import", "export"].includes(name.toLowerCase()), "is a reserved name");
 
+const mountTarget = z
+  .string()
+  .max(512)
+  .refine(
+    (p) => p.startsWith("/") && !p.split("/").includes("..") && !p.includes("\u0000"),
+    "an absolute path without '..'",
+  )
+  .refine(
+    (p) =>
+      p !== "/" &&
+      !["/mcpbox", "/app", "/tmp", "/proc", "/sys", "/dev"].some((r) => p === r || p.startsWith(`${r}/`)),
+    "a reserved path",
+  );
+
+export const volumeSchema = z.discriminatedUnion("type", [
+  z.strictObject({
+    type: z.literal("bind"),
+    /** An absolute host path inside one of the admin's allowed host paths. */
+    source: z
+      .string()
+      .max(1024)
+      .refine(
+        (p) => p.startsWith("/") && !p.split("/").includes("..") && !p.includes("\u0000"),
+        "an absolute path without '..'",
+      ),
+    target: mountTarget,
+    readOnly: z.boolean().default(true),
+  }),
+  z.strictObject({
+    type: z.literal("volume"),
+    name: z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,62}$/, "a Docker volume name"),
+    target: mountTarget,
+    readOnly: z.boolean().default(false),
+  }),
+]);
+export type Volume = z.infer<typeof volumeSchema>;
+
 const headerValues = z.record(text(256).pipe(z.string().min(1)), text(8192));
 
 export const stdioUpstreamSchema = z.strictObject({
@@ -73,6 +110,8 @@ export const instanceSettingsSchema = z.strictObject({
       memoryMb: z.number().int().min(32).max(65_536).default(512),
       pids: z.number().int().min(16).max(32_768).default(256),
       nodePath: text(256).default("node"),
+      /** Host directories (allowlisted by the admin) and named volumes mounted into the container. */
+      volumes: z.array(volumeSchema).max(20).default([]),
       /** Stop the container after this long (status `running-timeout`). */
       maxRunSeconds: z
         .number()
@@ -88,6 +127,7 @@ export const instanceSettingsSchema = z.strictObject({
       memoryMb: 512,
       pids: 256,
       nodePath: "node",
+      volumes: [],
     }),
 });
 

@@ -1,8 +1,9 @@
 import { createHash, randomBytes } from "node:crypto";
+import { realpathSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, posix, resolve } from "node:path";
+import { join, posix, resolve, sep } from "node:path";
 import Docker from "dockerode";
-import type { Instance } from "../control/instance-model.js";
+import type { Instance, Volume } from "../control/instance-model.js";
 import { buildBridgeBundle } from "./bridge-bundle.js";
 import { commandLine } from "./command-line.js";
 
@@ -11,6 +12,23 @@ const NETWORK = "mcpbox";
 const MOUNT = "/mcpbox";
 const LABEL_INSTANCE = "io.mcpbox.instance";
 const LABEL_SPEC = "io.mcpbox.spec";
+
+/**
+ * A host path may be mounted when it lies inside an allowed directory, also once symbolic links are
+ * followed (a link inside an allowed directory must not lead out of it).
+ */
+export function hostPathAllowed(source: string, allowlist: string[]): boolean {
+  const real = (path: string) => {
+    try {
+      return realpathSync(path);
+    } catch {
+      return resolve(path);
+    }
+  };
+  const inside = (path: string, root: string) =>
+    path === root || path.startsWith(root.endsWith(sep) ? root : root + sep);
+  return allowlist.some((root) => inside(resolve(source), resolve(root)) && inside(real(source), real(root)));
+}
 
 /** Where the bridge bundle lives: in the data dir, or a temporary dir for an in-memory one. */
 export function runtimeDir(dataDir: string): string {
@@ -43,6 +61,7 @@ export interface ContainerSpec {
   nodePath: string;
   /** A code package to mount read-only at /app (the working directory). */
   packageDir?: string;
+  volumes?: Volume[];
 }
 
 /**
@@ -93,6 +112,8 @@ export class DockerRuntime {
     await this.remove(instance.name);
     await this.ensureNetwork();
     const token = randomBytes(24).toString("base64url");
+    const volumes = spec.volumes ?? [];
+    for (const volume of volumes) if (volume.type === "volume") await this.ensureVolume(volume.name);
     const env = Object.entries(instance.upstream.env).map(([k, v]) => `${k}=${v}`);
     const container = await this.docker.createContainer({
       name: `mcpbox-${instance.name}-${hash.slice(0, 8)}`,
@@ -127,6 +148,12 @@ export class DockerRuntime {
           ...(spec.packageDir ? [`${spec.packageDir}:/app:ro`] : []),
         ],
         RestartPolicy: { Name: "no" },
+        Mounts: volumes.map((v) => ({
+          Type: v.type,
+          Source: v.type === "bind" ? v.source : v.name,
+          Target: v.target,
+          ReadOnly: v.readOnly,
+        })),
       },
     });
     await container.start();
@@ -182,6 +209,15 @@ export class DockerRuntime {
       .catch((error: { statusCode?: number }) => {
         if (error.statusCode !== 409) throw error; // created meanwhile
       });
+  }
+
+  /** Named volumes are created labelled as MCPBox's (Docker would make them unlabelled on first mount). */
+  private async ensureVolume(name: string): Promise<void> {
+    try {
+      await this.docker.getVolume(name).inspect();
+    } catch {
+      await this.docker.createVolume({ Name: name, Labels: { "io.mcpbox": "true" } });
+    }
   }
 
   /** Every container of the instance, by label. */

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { Instance } from "../control/instance-model.js";
+import type { Instance, Volume } from "../control/instance-model.js";
 import { commandLine } from "./command-line.js";
 import { BRIDGE_PORT } from "./docker.js";
 
@@ -16,6 +16,8 @@ export interface ContainerLimits {
   user: string;
   cpus: number;
   memoryMb: number;
+  /** Bind mounts become hostPath volumes, named volumes PersistentVolumeClaims of the same name. */
+  volumes?: Volume[];
 }
 
 const BRIDGE_DIR = "/mcpbox";
@@ -139,12 +141,22 @@ export function kubernetesObjects(
               volumeMounts: [
                 { name: "bridge", mountPath: BRIDGE_DIR, readOnly: true },
                 { name: "tmp", mountPath: "/tmp" },
+                ...(limits.volumes ?? []).map((v, i) => ({
+                  name: `data-${i}`,
+                  mountPath: v.target,
+                  readOnly: v.readOnly,
+                })),
               ],
             },
           ],
           volumes: [
             { name: "bridge", emptyDir: { sizeLimit: "16Mi" } },
             { name: "tmp", emptyDir: { medium: "Memory", sizeLimit: "64Mi" } },
+            ...(limits.volumes ?? []).map((v, i) =>
+              v.type === "bind"
+                ? { name: `data-${i}`, hostPath: { path: v.source, type: "Directory" } }
+                : { name: `data-${i}`, persistentVolumeClaim: { claimName: v.name, readOnly: v.readOnly } },
+            ),
           ],
         },
       },

@@ -1,3 +1,7 @@
+import { execFileSync } from "node:child_process";
+import { chmodSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { InstanceInput } from "../../src/control/instance-model.js";
@@ -212,6 +216,67 @@ describe("Docker runtime", () => {
     await box.box.upstreams.release("on-socket");
     expect(await containersOf("on-socket")).toHaveLength(0);
   });
+
+  it("mounts allowlisted host paths and named volumes, and refuses others", async (ctx) => {
+    if (!available) return ctx.skip("no Docker engine");
+    const shared = mkdtempSync(join(tmpdir(), "mcpbox-share-"));
+    writeFileSync(join(shared, "hello.txt"), "from the host");
+    chmodSync(shared, 0o755);
+    const outside = mkdtempSync(join(tmpdir(), "mcpbox-outside-"));
+    symlinkSync(outside, join(shared, "escape"));
+    const withVolumes = await startBox([], { hostPathAllowlist: [shared] });
+    try {
+      const volumes = [
+        { type: "bind", source: shared, target: "/data", readOnly: true },
+        { type: "volume", name: "mcpbox-test-cache", target: "/cache" },
+      ];
+      await withVolumes.box.instances.create(containerInstance("with-volumes", {}, { volumes }));
+      const client = await connectClient(withVolumes.mcpUrl("with-volumes"));
+      const [info] = await containersOf("with-volumes");
+      const run = (code: string) =>
+        execFileSync("docker", ["exec", info!.Id, "node", "-e", code], {
+          encoding: "utf8",
+          stdio: ["ignore", "pipe", "pipe"],
+        });
+      expect(run("process.stdout.write(require('fs').readFileSync('/data/hello.txt','utf8'))")).toBe(
+        "from the host",
+      );
+      expect(() => run("require('fs').writeFileSync('/data/x','y')")).toThrow(/EROFS|read-only/);
+      expect(() => run("require('fs').writeFileSync('/etc/x','y')")).toThrow(/EROFS|read-only/);
+      const volume = await docker.getVolume("mcpbox-test-cache").inspect();
+      expect(volume.Labels).toMatchObject({ "io.mcpbox": "true" });
+      await disconnect(client);
+
+      const refuse = async (source: string) => {
+        const attempt = containerInstance(
+          `refused-${Math.random().toString(36).slice(2, 8)}`,
+          {},
+          {
+            volumes: [{ type: "bind", source, target: "/data" }],
+          },
+        );
+        await expect(withVolumes.box.instances.create(attempt)).rejects.toThrow(/allowlist/);
+      };
+      await refuse("/etc");
+      await refuse(outside);
+      await refuse(join(shared, "escape")); // a link out of the allowed directory
+      const reserved = containerInstance(
+        "reserved-target",
+        {},
+        { volumes: [{ type: "volume", name: "v", target: "/mcpbox" }] },
+      );
+      await expect(withVolumes.box.instances.create(reserved)).rejects.toThrow(/reserved/);
+    } finally {
+      await withVolumes.box.upstreams.release("with-volumes");
+      await withVolumes.close();
+      await docker
+        .getVolume("mcpbox-test-cache")
+        .remove()
+        .catch(() => {});
+      rmSync(shared, { recursive: true, force: true });
+      rmSync(outside, { recursive: true, force: true });
+    }
+  }, 60_000);
 
   it("refuses images outside the allowlist", async (ctx) => {
     if (!available) return ctx.skip("no Docker engine");

@@ -94,6 +94,35 @@ describe("Kubernetes objects", () => {
     );
   });
 
+  it("mount hostPath and PersistentVolumeClaim volumes", () => {
+    const withVolumes = kubernetesObjects(
+      instance,
+      {
+        ...limits,
+        volumes: [
+          { type: "bind", source: "/srv/share", target: "/data", readOnly: true },
+          { type: "volume", name: "cache", target: "/cache", readOnly: false },
+        ],
+      },
+      target,
+      "t",
+    );
+    const spec = withVolumes.deployment.spec.template.spec;
+    expect(spec.volumes).toContainEqual({
+      name: "data-0",
+      hostPath: { path: "/srv/share", type: "Directory" },
+    });
+    expect(spec.volumes).toContainEqual({
+      name: "data-1",
+      persistentVolumeClaim: { claimName: "cache", readOnly: false },
+    });
+    expect(spec.containers[0]!.volumeMounts).toContainEqual({
+      name: "data-0",
+      mountPath: "/data",
+      readOnly: true,
+    });
+  });
+
   it("refuse remote upstreams", () => {
     const remote = instanceSchema.parse({
       name: "r",
