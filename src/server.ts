@@ -329,6 +329,7 @@ export async function createServer(
       app.server.closeAllConnections();
       await app.close();
       clearInterval(retention);
+      await Promise.allSettled(packages?.installing.values() ?? []);
       monitor.stop();
       await callLog.close();
       await tokens.close();

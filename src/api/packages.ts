@@ -11,6 +11,8 @@ const fileParams = z.strictObject({ id: z.uuid(), "*": z.string().min(1).max(102
 const uploadQuery = z.strictObject({
   name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, "1–64 of a-z, 0-9 and '-'"),
   format: z.enum(["zip", "tar.gz", "mcpb"]).optional(),
+  /** Run once in the package directory after upload, e.g. `npm ci --omit=dev`. */
+  install: z.string().min(1).max(1000).optional(),
 });
 const fileBody = z.strictObject({ content: z.string().max(1024 * 1024) });
 const ARCHIVE_TYPES = [
@@ -69,7 +71,7 @@ export function packageRoutes(deps: { packages: PackageService; audit: AuditServ
         },
       },
       async (request, reply) => {
-        const { name, format } = uploadQuery.parse(request.query);
+        const { name, format, install } = uploadQuery.parse(request.query);
         if (!Buffer.isBuffer(request.body)) {
           throw new RuleError(
             `send the archive as the body, Content-Type one of ${ARCHIVE_TYPES.join(", ")}`,
@@ -77,10 +79,13 @@ export function packageRoutes(deps: { packages: PackageService; audit: AuditServ
           );
         }
         const principal = request.principal!;
-        const row = await deps.packages.upload(name, sniffFormat(request.body, format), request.body, {
-          ownerId: principal.userId,
-          departmentId: principal.departmentId,
-        });
+        const row = await deps.packages.upload(
+          name,
+          sniffFormat(request.body, format),
+          request.body,
+          { ownerId: principal.userId, departmentId: principal.departmentId },
+          install,
+        );
         await auditSuccess(
           deps.audit,
           request,

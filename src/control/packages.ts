@@ -1,12 +1,15 @@
+import { spawn } from "node:child_process";
 import { createHash, randomUUID } from "node:crypto";
 import { chmod, lstat, mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { eq, sql } from "drizzle-orm";
 import yazl from "yazl";
+import { commandToArgv } from "../bridge.js";
 import type { Db } from "../store/db.js";
 import type { Ownership } from "../store/repositories.js";
 import { packages } from "../store/schema.js";
+import { minimalEnv } from "../upstream/stdio-process.js";
 import { ConflictError, NotFoundError, RuleError } from "./errors.js";
 import type { InstanceService } from "./instances.js";
 import { type ArchiveFormat, DEFAULT_LIMITS, readArchive, safeRelativePath } from "./package-archive.js";
@@ -16,6 +19,15 @@ const MAX_EDITABLE_BYTES = 1024 * 1024;
 
 export function presentPackage(row: PackageRow) {
   return { ...row, createdAt: row.createdAt.toISOString(), updatedAt: row.updatedAt.toISOString() };
+}
+
+/** The install command as argv: no shell, so pipes and redirections are refused, not run. */
+function installArgvOf(command: string): string[] {
+  try {
+    return commandToArgv(command);
+  } catch (error) {
+    throw new RuleError(`install command: ${(error as Error).message}`, "invalid_install");
+  }
 }
 
 /** Where package trees live: `<data dir>/packages`, or a temporary dir for an in-memory data dir. */
@@ -66,7 +78,14 @@ export class PackageService {
     return join(this.root, row.id);
   }
 
-  async upload(name: string, format: ArchiveFormat, archive: Buffer, owner: Ownership): Promise<PackageRow> {
+  async upload(
+    name: string,
+    format: ArchiveFormat,
+    archive: Buffer,
+    owner: Ownership,
+    installCommand?: string,
+  ): Promise<PackageRow> {
+    const installArgv = installCommand ? installArgvOf(installCommand) : undefined;
     if (!/^[a-z0-9][a-z0-9-]{0,63}$/.test(name))
       throw new RuleError("package names are 1–64 of a-z, 0-9 and '-'", "invalid_name");
     if (await this.byName(name)) throw new ConflictError(`package "${name}" exists`);
@@ -92,11 +111,54 @@ export class PackageService {
     const row = (
       await this.db
         .insert(packages)
-        .values({ id, name, format, sizeBytes, fileCount: files.length, sha256, ...owner })
+        .values({
+          id,
+          name,
+          format,
+          sizeBytes,
+          fileCount: files.length,
+          sha256,
+          installCommand: installCommand ?? null,
+          installStatus: installArgv ? "running" : null,
+          ...owner,
+        })
         .returning()
     )[0]!;
     this.dirs.set(name, this.directory(row));
+    if (installArgv) this.installing.set(row.id, this.install(row, installArgv));
     return row;
+  }
+
+  /** The install step of a package, when one is running (tests and shutdown wait for it). */
+  readonly installing = new Map<string, Promise<void>>();
+
+  /** Runs the install command in the package directory: no shell, minimal env, 5 minutes at most. */
+  private async install(row: PackageRow, argv: string[]): Promise<void> {
+    const [command, ...args] = argv;
+    const result = await new Promise<{ ok: boolean; log: string }>((resolvePromise) => {
+      const child = spawn(command!, args, {
+        cwd: this.directory(row),
+        env: minimalEnv({}),
+        stdio: ["ignore", "pipe", "pipe"],
+        timeout: 5 * 60_000,
+        killSignal: "SIGKILL",
+      });
+      let log = "";
+      const keep = (chunk: Buffer) => {
+        log = (log + chunk.toString("utf8")).slice(-20_000);
+      };
+      child.stdout.on("data", keep);
+      child.stderr.on("data", keep);
+      child.on("error", (error) => resolvePromise({ ok: false, log: `${log}${error.message}` }));
+      child.on("close", (code, signal) =>
+        resolvePromise({ ok: code === 0, log: code === 0 ? log : `${log}\nexited with ${signal ?? code}` }),
+      );
+    });
+    await this.db
+      .update(packages)
+      .set({ installStatus: result.ok ? "ok" : "failed", installLog: result.log, updatedAt: sql`now()` })
+      .where(eq(packages.id, row.id));
+    this.installing.delete(row.id);
   }
 
   async files(row: PackageRow): Promise<{ path: string; size: number }[]> {

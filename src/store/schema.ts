@@ -214,6 +214,11 @@ export const packages = pgTable("packages", {
   sizeBytes: integer("size_bytes").notNull(),
   fileCount: integer("file_count").notNull(),
   sha256: text("sha256").notNull(),
+  /** Run once in the package directory after upload (e.g. `npm ci`), without a shell. */
+  installCommand: text("install_command"),
+  /** running | ok | failed */
+  installStatus: text("install_status"),
+  installLog: text("install_log"),
   ownerId: uuid("owner_id"),
   departmentId: uuid("department_id"),
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),

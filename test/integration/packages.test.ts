@@ -171,6 +171,43 @@ describe("a clean package", () => {
     expect((await admin.request("GET", `/packages/${created.id}`)).status).toBe(404);
   });
 
+  it("runs an install step in the package directory after upload, and records how it went", async () => {
+    const install = encodeURIComponent(
+      `node -e "require('fs').writeFileSync('installed.txt', process.cwd())"`,
+    );
+    const ok = await upload(`installs&install=${install}`, await zip([{ path: "package.json", data: "{}" }]));
+    expect(ok.status).toBe(201);
+    const { id, installStatus } = (await ok.json()) as { id: string; installStatus: string };
+    expect(installStatus).toBe("running");
+    let detail: { installStatus: string; files: { path: string }[] } = {
+      installStatus: "running",
+      files: [],
+    };
+    for (let i = 0; i < 100 && detail.installStatus === "running"; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      detail = await admin.json("GET", `/packages/${id}`);
+    }
+    expect(detail.installStatus).toBe("ok");
+    expect(detail.files.map((f) => f.path)).toContain("installed.txt");
+
+    const failing = encodeURIComponent(`node -e "console.error('no network here'); process.exit(3)"`);
+    const bad = (await (
+      await upload(`fails&install=${failing}`, await zip([{ path: "a.txt", data: "a" }]))
+    ).json()) as { id: string };
+    let failed: { installStatus: string; installLog: string } = { installStatus: "running", installLog: "" };
+    for (let i = 0; i < 100 && failed.installStatus === "running"; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      failed = await admin.json("GET", `/packages/${bad.id}`);
+    }
+    expect(failed.installStatus).toBe("failed");
+    expect(failed.installLog).toMatch(/no network here[\s\S]*exited with 3/);
+    const shell = await upload(
+      `shell&install=${encodeURIComponent("echo hi | sh")}`,
+      await zip([{ path: "a.txt", data: "a" }]),
+    );
+    expect(shell.status).toBe(400);
+  });
+
   it("accepts tar.gz, refuses duplicate names, and refuses a missing package at run time", async () => {
     const response = await upload("tarred", tarGz([{ path: "./a/b.txt", data: "b" }]), "application/gzip");
     expect(response.status).toBe(201);
