@@ -1,30 +1,28 @@
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import type { FastifyInstance } from "fastify";
+import { createAccounts } from "./accounts.js";
 import type { RouteInfo } from "./api/authn.js";
 import { sendError } from "./api/errors.js";
 import { securityHeaders } from "./api/hardening.js";
 import { registerApi } from "./api/index.js";
 import { openApiDocument } from "./api/openapi.js";
 import { type Clock, systemClock } from "./auth/clock.js";
-import { ConsoleSessions } from "./auth/console-sessions.js";
 import { loadMasterKey, SecretBox } from "./auth/secrets.js";
-import { TwoFactor } from "./auth/two-factor.js";
 import { readMcpServersFile } from "./config/mcp-servers-file.js";
 import type { ServerConfig } from "./config/server-config.js";
-import { ApiKeyService } from "./control/api-keys.js";
-import { AuditService, DeniedUseAuditor } from "./control/audit.js";
-import { DirectoryService } from "./control/directory.js";
+import { type AuditService, DeniedUseAuditor } from "./control/audit.js";
+import type { DirectoryService } from "./control/directory.js";
 import { EnvironmentService } from "./control/environments.js";
 import { RuleError } from "./control/errors.js";
 import type { Instance } from "./control/instance-model.js";
 import { InstanceService } from "./control/instances.js";
 import { PackageService, packagesDir } from "./control/packages.js";
 import { InstanceProbe } from "./control/probe.js";
-import { SettingsService } from "./control/settings.js";
+import type { SettingsService } from "./control/settings.js";
 import { TemplateService } from "./control/templates.js";
 import { TokenService } from "./control/tokens.js";
-import { UserService } from "./control/users.js";
+import type { UserService } from "./control/users.js";
 import { gatewayRoutes } from "./gateway/routes.js";
 import type { SessionRegistry } from "./gateway/sessions.js";
 import { createHttpApp } from "./http-app.js";
@@ -33,14 +31,6 @@ import { createLogger, type Logger } from "./observability/logger.js";
 import { Metrics } from "./observability/metrics.js";
 import { hostPathAllowed, runtimeDir } from "./runtime/docker.js";
 import { ContainerMonitor } from "./runtime/monitor.js";
-import {
-  ApiKeyRepository,
-  AuditRepository,
-  DepartmentRepository,
-  RoleRepository,
-  SessionRepository,
-  UserRepository,
-} from "./store/account-repositories.js";
 import { openStore, type Store } from "./store/db.js";
 import { CallLogRepository, InstanceRepository, TokenRepository } from "./store/repositories.js";
 import { TemplateRepository } from "./store/template-repository.js";
@@ -141,59 +131,15 @@ export async function createServer(
   await tokens.load();
   packages = new PackageService(store.db, packagesDir(config.dataDir), instances);
   await packages.load();
-  const audit = new AuditService(new AuditRepository(store.db), clock, logger);
-  const userRepo = new UserRepository(store.db);
-  const directory = new DirectoryService(
-    new DepartmentRepository(store.db),
-    new RoleRepository(store.db),
-    userRepo,
-    (id) => instances.countInDepartment(id),
-  );
-  await directory.load();
-  const settings = new SettingsService(store.db, config);
-  await settings.load();
-  let sessions: ConsoleSessions | undefined;
-  // Policies read the current settings on every use, so a change through the API applies at once.
-  const passwordPolicy = {
-    get minLength() {
-      return settings.current().passwordMinLength;
-    },
-  };
-  const users = new UserService(userRepo, directory, passwordPolicy, clock, {
-    async accountChanged(userId, active) {
-      tokens.suspendOwner(userId, !active);
-      if (!active) await sessions?.revokeAll(userId);
-    },
-    async credentialsReset(userId) {
-      await sessions?.revokeAll(userId);
-    },
+  const { audit, directory, settings, users, sessions, twoFactor, apiKeys } = await createAccounts({
+    db: store.db,
+    config,
+    clock,
+    logger,
+    secrets,
+    tokens,
+    instances,
   });
-  const twoFactor = new TwoFactor(userRepo, secrets, clock);
-  sessions = new ConsoleSessions(new SessionRepository(store.db), users, twoFactor, clock, {
-    get idleMinutes() {
-      return settings.current().sessionIdleMinutes;
-    },
-    get absoluteHours() {
-      return settings.current().sessionAbsoluteHours;
-    },
-    get lockoutThreshold() {
-      return settings.current().lockoutThreshold;
-    },
-    get lockoutMinutes() {
-      return settings.current().lockoutMinutes;
-    },
-  });
-  for (const id of await userRepo.inactiveIds()) tokens.suspendOwner(id, true);
-  const seeded = await users.seedAdmin(config.adminPassword);
-  if (seeded?.generated) {
-    // Printed once, on the first start only; the hash is all that is kept.
-    logger.warn(
-      `created the admin user with a generated password (shown only this once; sign in and change it): admin password: ${seeded.generated}`,
-    );
-  } else if (seeded) {
-    logger.info("created the admin user with the password from MCPBOX_ADMIN_PASSWORD");
-  }
-  const apiKeys = new ApiKeyService(new ApiKeyRepository(store.db), clock);
   if (fileInstances.length > 0) {
     await instances.upsertMany(fileInstances, "config");
     logger.info({ count: fileInstances.length, file: config.config }, "instances loaded from config file");
