@@ -56,6 +56,7 @@ export interface McpBox {
   /** Deletes audit and call-log rows past their retention (runs hourly). */
   maintenance(): Promise<void>;
   settings: SettingsService;
+  packages: PackageService;
   /** Graceful stop: refuse new work, let in-flight calls finish up to the deadline, then kill children. */
   close(): Promise<void>;
 }
@@ -296,6 +297,7 @@ export async function createServer(
     apiRoutes,
     maintenance,
     settings,
+    packages,
     upstreams,
     sessions: gateway.sessions,
     callLog,

@@ -3,9 +3,11 @@ import { chmodSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Docker from "dockerode";
+import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import yazl from "yazl";
 import type { InstanceInput } from "../../src/control/instance-model.js";
-import { connectClient, disconnect, startBox, type TestBox } from "../helpers/box.js";
+import { connectClient, disconnect, fixture, startBox, type TestBox } from "../helpers/box.js";
 import { runConformance } from "../helpers/conformance.js";
 import { buildFixtureImage, dockerAvailable } from "../helpers/docker-image.js";
 
@@ -277,6 +279,46 @@ describe("Docker runtime", () => {
       rmSync(outside, { recursive: true, force: true });
     }
   }, 60_000);
+
+  it("runs an instance from a code package mounted read-only at /app", async (ctx) => {
+    if (!available) return ctx.skip("no Docker engine");
+    const bundled = await build({
+      entryPoints: [fixture("conformance-server.mjs")],
+      bundle: true,
+      platform: "node",
+      format: "esm",
+      target: "node20",
+      write: false,
+      logLevel: "silent",
+      banner: {
+        js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+      },
+    });
+    const archive = new yazl.ZipFile();
+    archive.addBuffer(Buffer.from(bundled.outputFiles[0]!.contents), "packaged-server.mjs");
+    archive.end();
+    const chunks: Buffer[] = [];
+    for await (const chunk of archive.outputStream) chunks.push(chunk as Buffer);
+    const row = await box.box.packages.upload("containerized", "zip", Buffer.concat(chunks), {
+      ownerId: null,
+      departmentId: null,
+    });
+    expect(row.fileCount).toBe(1);
+    const instance = containerInstance("from-package-docker");
+    (instance.upstream as { args: string[]; package?: string }).args = ["packaged-server.mjs"];
+    (instance.upstream as { package?: string }).package = "containerized";
+    await box.box.instances.create(instance);
+    const client = await connectClient(box.mcpUrl("from-package-docker"));
+    expect(JSON.stringify(await client.callTool({ name: "test_simple_text", arguments: {} }))).toMatch(
+      /simple text/i,
+    );
+    const [info] = await containersOf("from-package-docker");
+    const inspected = await docker.getContainer(info!.Id).inspect();
+    expect(inspected.Config.WorkingDir).toBe("/app");
+    expect(inspected.Mounts.find((m) => m.Destination === "/app")?.RW).toBe(false);
+    await disconnect(client);
+    await box.box.upstreams.release("from-package-docker");
+  });
 
   it("refuses images outside the allowlist", async (ctx) => {
     if (!available) return ctx.skip("no Docker engine");
