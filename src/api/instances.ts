@@ -26,6 +26,7 @@ const instanceListQuery = z.strictObject({
   transport: z.enum(["stdio", "sse", "streamable-http"]).optional(),
   status: z.string().max(32).optional(),
   enabled: z.enum(["true", "false"]).optional(),
+  environment: z.string().max(48).optional(),
   sort: z.enum(["name", "-name", "status", "-status", "sessions", "-sessions"]).default("name"),
   ...pageFields,
 });
@@ -99,7 +100,8 @@ export function instanceRoutes(deps: InstanceRouteDeps) {
               (!query.accessMode || i.accessMode === query.accessMode) &&
               (!query.transport || i.upstream.type === query.transport) &&
               (!query.status || i.status === query.status) &&
-              (query.enabled === undefined || String(i.enabled) === query.enabled),
+              (query.enabled === undefined || String(i.enabled) === query.enabled) &&
+              (!query.environment || i.runtime.environment === query.environment),
           );
         return pageOf(rows, query, {
           name: (i) => i.name,

@@ -97,6 +97,9 @@ describe("list queries", () => {
     const page = await fresh.json("GET", "/instances?q=list-&sort=-name&limit=2");
     expect(page.total).toBe(3);
     expect(page.items.map((i: { name: string }) => i.name)).toEqual(["list-c", "list-b"]);
+    const onProcess = await fresh.json("GET", "/instances?q=list-&environment=process");
+    expect(onProcess.total).toBe(3);
+    expect((await fresh.json("GET", "/instances?q=list-&environment=docker")).total).toBe(0);
     const sse = await fresh.json("GET", "/instances?transport=sse");
     expect(sse.items.every((i: { upstream: { type: string } }) => i.upstream.type === "sse")).toBe(true);
     for (const name of ["t-one", "t-two"])
