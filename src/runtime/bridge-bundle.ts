@@ -1,20 +1,15 @@
-import { mkdirSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 
 const ENTRY = fileURLToPath(new URL("./bridge-main.ts", import.meta.url));
 
-/**
- * Bundles `mcpbox bridge` into one ESM file (`<dir>/mcpbox-bridge.mjs`) that any image with Node.js can run:
- * containers get it as a read-only mount, so images need no MCPBox install of their own.
- */
-export async function buildBridgeBundle(dir: string): Promise<string> {
-  mkdirSync(dir, { recursive: true });
-  const outfile = join(dir, "mcpbox-bridge.mjs");
-  await build({
-    entryPoints: [ENTRY],
-    outfile,
+/** One self-contained ESM file for Node.js 20 from an entry module and everything it imports. */
+export async function bundleForNode(entry: string): Promise<Uint8Array> {
+  const result = await build({
+    entryPoints: [entry],
+    write: false,
     bundle: true,
     platform: "node",
     format: "esm",
@@ -25,5 +20,15 @@ export async function buildBridgeBundle(dir: string): Promise<string> {
       js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
     },
   });
+  return result.outputFiles[0]!.contents;
+}
+
+/**
+ * Bundles `mcpbox bridge` into one ESM file (`<dir>/mcpbox-bridge.mjs`) that any image with Node.js can run:
+ * containers get it as a read-only mount, so images need no MCPBox install of their own.
+ */
+export async function buildBridgeBundle(dir: string): Promise<string> {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, "mcpbox-bridge.mjs"), await bundleForNode(ENTRY));
   return dir;
 }

@@ -5,9 +5,8 @@ import { join, posix, resolve, sep } from "node:path";
 import Docker from "dockerode";
 import type { Instance, Volume } from "../control/instance-model.js";
 import { buildBridgeBundle } from "./bridge-bundle.js";
-import { commandLine } from "./command-line.js";
+import { BRIDGE_PORT, bridgeArgs } from "./command-line.js";
 
-export const BRIDGE_PORT = 8000;
 const NETWORK = "mcpbox";
 const MOUNT = "/mcpbox";
 const LABEL_INSTANCE = "io.mcpbox.instance";
@@ -120,15 +119,7 @@ export class DockerRuntime {
       Image: spec.image,
       User: spec.user,
       Entrypoint: [spec.nodePath],
-      Cmd: [
-        `${MOUNT}/mcpbox-bridge.mjs`,
-        "--stdio",
-        commandLine([instance.upstream.command, ...instance.upstream.args]),
-        "--port",
-        String(BRIDGE_PORT),
-        "--session-policy",
-        instance.sessionPolicy,
-      ],
+      Cmd: [`${MOUNT}/mcpbox-bridge.mjs`, ...bridgeArgs(instance, instance.upstream)],
       Env: [...env, `MCPBOX_BRIDGE_TOKEN=${token}`],
       WorkingDir: spec.packageDir
         ? posix.join("/app", instance.upstream.cwd ?? ".")

@@ -1,7 +1,6 @@
 import { createHash } from "node:crypto";
 import type { Instance, Volume } from "../control/instance-model.js";
-import { commandLine } from "./command-line.js";
-import { BRIDGE_PORT } from "./docker.js";
+import { BRIDGE_PORT, bridgeArgs } from "./command-line.js";
 
 export interface KubernetesTarget {
   namespace: string;
@@ -118,14 +117,7 @@ export function kubernetesObjects(
               name: "mcp",
               image: limits.image,
               command: ["node", `${BRIDGE_DIR}/mcpbox-bridge.mjs`],
-              args: [
-                "--stdio",
-                commandLine([instance.upstream.command, ...instance.upstream.args]),
-                "--port",
-                String(BRIDGE_PORT),
-                "--session-policy",
-                instance.sessionPolicy,
-              ],
+              args: bridgeArgs(instance, instance.upstream),
               envFrom: [{ secretRef: { name } }],
               ports: [{ name: "mcp", containerPort: BRIDGE_PORT, protocol: "TCP" }],
               readinessProbe: probe(1),

@@ -3,7 +3,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Docker from "dockerode";
-import { build } from "esbuild";
+import { bundleForNode } from "../../src/runtime/bridge-bundle.js";
 import { fixture } from "./box.js";
 
 /** True when a Docker engine answers on this machine. */
@@ -40,18 +40,7 @@ export async function buildFixtureImage(tag = "mcpbox-test/fixture:latest"): Pro
       "root:x:0:0:root:/root:/bin/node\nmcp:x:10001:10001:mcp:/app:/bin/node\n",
     );
     writeFileSync(join(root, "etc/group"), "root:x:0:\nmcp:x:10001:\n");
-    await build({
-      entryPoints: [fixture("conformance-server.mjs")],
-      outfile: join(root, "app/server.mjs"),
-      bundle: true,
-      platform: "node",
-      format: "esm",
-      target: "node20",
-      logLevel: "silent",
-      banner: {
-        js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
-      },
-    });
+    writeFileSync(join(root, "app/server.mjs"), await bundleForNode(fixture("conformance-server.mjs")));
     // Busy for a minute before anything else runs: a server that never becomes ready (startup timeout).
     writeFileSync(
       join(root, "app/hang.cjs"),

@@ -3,10 +3,10 @@ import { chmodSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Docker from "dockerode";
-import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import yazl from "yazl";
 import type { InstanceInput } from "../../src/control/instance-model.js";
+import { bundleForNode } from "../../src/runtime/bridge-bundle.js";
 import { connectClient, disconnect, fixture, startBox, type TestBox } from "../helpers/box.js";
 import { runConformance } from "../helpers/conformance.js";
 import { buildFixtureImage, dockerAvailable } from "../helpers/docker-image.js";
@@ -282,20 +282,9 @@ describe("Docker runtime", () => {
 
   it("runs an instance from a code package mounted read-only at /app", async (ctx) => {
     if (!available) return ctx.skip("no Docker engine");
-    const bundled = await build({
-      entryPoints: [fixture("conformance-server.mjs")],
-      bundle: true,
-      platform: "node",
-      format: "esm",
-      target: "node20",
-      write: false,
-      logLevel: "silent",
-      banner: {
-        js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
-      },
-    });
+    const bundled = await bundleForNode(fixture("conformance-server.mjs"));
     const archive = new yazl.ZipFile();
-    archive.addBuffer(Buffer.from(bundled.outputFiles[0]!.contents), "packaged-server.mjs");
+    archive.addBuffer(Buffer.from(bundled), "packaged-server.mjs");
     archive.end();
     const chunks: Buffer[] = [];
     for await (const chunk of archive.outputStream) chunks.push(chunk as Buffer);
