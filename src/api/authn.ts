@@ -164,7 +164,7 @@ async function resolvePrincipal(
     void sendError(reply, 403, "csrf_failed", "missing or wrong X-CSRF-Token header");
     return undefined;
   }
-  const principal = await deps.users.principal(checked.user.id, "session");
+  const principal = await deps.users.principalOf(checked.user, "session");
   if (!principal) return unauthenticated("the account is disabled");
   principal.sessionId = checked.session.id;
   if (checked.user.mustChangePassword) return { principal, setup: "password" };
