@@ -7,9 +7,10 @@ import {
   presentEnvironment,
 } from "../control/environments.js";
 import { NotFoundError } from "../control/errors.js";
+import { environmentNameSchema } from "../control/instance-model.js";
 import { auditSuccess } from "./authn.js";
 
-const nameParams = z.strictObject({ name: z.string().regex(/^[a-z][a-z0-9-]{1,47}$/) });
+const nameParams = z.strictObject({ name: environmentNameSchema });
 
 export function environmentRoutes(deps: { environments: EnvironmentService; audit: AuditService }) {
   const { environments, audit } = deps;

@@ -3,13 +3,14 @@ import { z } from "zod";
 import { canOn } from "../auth/permissions.js";
 import type { AuditService } from "../control/audit.js";
 import { NotFoundError, RuleError } from "../control/errors.js";
+import { packageNameSchema } from "../control/instance-model.js";
 import { type PackageService, presentPackage } from "../control/packages.js";
 import { auditSuccess } from "./authn.js";
 
 const idParams = z.strictObject({ id: z.uuid() });
 const fileParams = z.strictObject({ id: z.uuid(), "*": z.string().min(1).max(1024) });
 const uploadQuery = z.strictObject({
-  name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, "1–64 of a-z, 0-9 and '-'"),
+  name: packageNameSchema,
   format: z.enum(["zip", "tar.gz", "mcpb"]).optional(),
   /** Run once in the package directory after upload, e.g. `npm ci --omit=dev`. */
   install: z.string().min(1).max(1000).optional(),

@@ -7,6 +7,7 @@ import { DockerRuntime } from "../runtime/docker.js";
 import type { Db } from "../store/db.js";
 import { environments } from "../store/schema.js";
 import { ConflictError, ForbiddenError, NotFoundError } from "./errors.js";
+import { environmentNameSchema } from "./instance-model.js";
 import type { InstanceService } from "./instances.js";
 import { text } from "./text.js";
 
@@ -29,13 +30,13 @@ const kubernetesConfig = z.strictObject({
 });
 export const environmentInputSchema = z.discriminatedUnion("kind", [
   z.strictObject({
-    name: z.string().regex(/^[a-z][a-z0-9-]{1,47}$/),
+    name: environmentNameSchema,
     kind: z.literal("docker"),
     description: text(500).default(""),
     docker: dockerConfig,
   }),
   z.strictObject({
-    name: z.string().regex(/^[a-z][a-z0-9-]{1,47}$/),
+    name: environmentNameSchema,
     kind: z.literal("kubernetes"),
     description: text(500).default(""),
     kubernetes: kubernetesConfig,

@@ -13,6 +13,11 @@ export const instanceNameSchema = z
   // These are admin API paths under /instances/.
   .refine((name) => !["import", "export"].includes(name.toLowerCase()), "is a reserved name");
 
+/** Code package names (a directory each in the data dir). */
+export const packageNameSchema = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, "1–64 of a-z, 0-9 and '-'");
+/** Environment names: `process`, `docker`, or a configured one. */
+export const environmentNameSchema = z.string().regex(/^[a-z][a-z0-9-]{1,47}$/, "2–48 of a-z, 0-9 and '-'");
+
 const mountTarget = z
   .string()
   .max(512)
@@ -61,10 +66,7 @@ export const stdioUpstreamSchema = z.strictObject({
     .default({}),
   cwd: text(4096).optional(),
   /** An uploaded code package: the working directory of the process, or mounted read-only at /app. */
-  package: z
-    .string()
-    .regex(/^[a-z0-9][a-z0-9-]{0,63}$/)
-    .optional(),
+  package: packageNameSchema.optional(),
 });
 
 export const remoteUpstreamSchema = z.strictObject({
@@ -94,10 +96,7 @@ export const instanceSettingsSchema = z.strictObject({
   runtime: z
     .strictObject({
       /** `process`, the local `docker`, or a configured environment's name. */
-      environment: z
-        .string()
-        .regex(/^[a-z][a-z0-9-]{1,47}$/)
-        .default("process"),
+      environment: environmentNameSchema.default("process"),
       /** The container image; it must provide Node.js ≥ 20 for the bridge, plus what the server needs. */
       image: text(512).optional(),
       /** A numeric uid[:gid]: containers never run as root. */

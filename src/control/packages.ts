@@ -11,6 +11,7 @@ import type { Ownership } from "../store/repositories.js";
 import { packages } from "../store/schema.js";
 import { minimalEnv } from "../upstream/stdio-process.js";
 import { ConflictError, NotFoundError, RuleError } from "./errors.js";
+import { packageNameSchema } from "./instance-model.js";
 import type { InstanceService } from "./instances.js";
 import { type ArchiveFormat, DEFAULT_LIMITS, readArchive, safeRelativePath } from "./package-archive.js";
 
@@ -86,8 +87,9 @@ export class PackageService {
     installCommand?: string,
   ): Promise<PackageRow> {
     const installArgv = installCommand ? installArgvOf(installCommand) : undefined;
-    if (!/^[a-z0-9][a-z0-9-]{0,63}$/.test(name))
+    if (!packageNameSchema.safeParse(name).success) {
       throw new RuleError("package names are 1–64 of a-z, 0-9 and '-'", "invalid_name");
+    }
     if (await this.byName(name)) throw new ConflictError(`package "${name}" exists`);
     const files = await readArchive(archive, format, DEFAULT_LIMITS);
     if (files.length === 0) throw new RuleError("the archive holds no files", "empty_archive");

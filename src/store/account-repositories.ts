@@ -28,7 +28,8 @@ export type AuditRow = typeof auditLog.$inferSelect;
 export type NewAudit = typeof auditLog.$inferInsert;
 
 /** `%` and `_` typed by a user are literal characters in a search, not wildcards. */
-export const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
+export const likePattern = (text: string) => `%${escapeLike(text)}%`;
 
 export interface Page {
   limit: number;
@@ -336,7 +337,7 @@ export class AuditRepository {
     if (filter.action) {
       where.push(
         filter.action.endsWith(".")
-          ? sql`${auditLog.action} like ${`${filter.action.replace(/[\\%_]/g, (c) => `\\${c}`)}%`}`
+          ? sql`${auditLog.action} like ${`${escapeLike(filter.action)}%`}`
           : eq(auditLog.action, filter.action),
       );
     }
