@@ -3,8 +3,15 @@ import { z } from "zod";
 import { canOn, type Permission } from "../auth/permissions.js";
 import type { AuditService } from "../control/audit.js";
 import { NotFoundError } from "../control/errors.js";
-import { type Instance, instanceNameSchema, instanceSchema } from "../control/instance-model.js";
-import { type InstanceService, SECRET_MASK } from "../control/instances.js";
+import {
+  type Instance,
+  instanceNameSchema,
+  instanceSchema,
+  mapSecretValues,
+  maskValues,
+  secretValues,
+} from "../control/instance-model.js";
+import type { InstanceService } from "../control/instances.js";
 import type { UpstreamStatus } from "../upstream/upstreams.js";
 import { auditSuccess } from "./authn.js";
 import { pageFields, pageOf, searchField } from "./list-query.js";
@@ -35,13 +42,8 @@ const instancePatchSchema = z.record(z.string(), z.unknown());
 
 /** What leaves the server about an instance: upstream env values and headers are write-only. */
 export function presentInstance(instance: Instance, runtime?: UpstreamStatus, sessions = 0) {
-  const upstream =
-    instance.upstream.type === "stdio"
-      ? { ...instance.upstream, env: mask(instance.upstream.env) }
-      : { ...instance.upstream, headers: mask(instance.upstream.headers) };
   return {
-    ...instance,
-    upstream,
+    ...mapSecretValues(instance, maskValues),
     status: runtime?.status ?? (instance.accessMode === "direct" ? "direct" : "ready"),
     statusDetail: runtime?.detail ?? null,
     processes: runtime?.processes ?? 0,
@@ -51,13 +53,8 @@ export function presentInstance(instance: Instance, runtime?: UpstreamStatus, se
 
 /** Names (never values) of the env values / headers that a change added, altered or removed. */
 function changedSecretNames(before: Instance, after: Instance): string[] {
-  const values = (i: Instance) => (i.upstream.type === "stdio" ? i.upstream.env : i.upstream.headers);
-  const [a, b] = [values(before), values(after)];
+  const [a, b] = [secretValues(before.upstream), secretValues(after.upstream)];
   return [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((key) => a[key] !== b[key]).sort();
-}
-
-function mask(values: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.keys(values).map((key) => [key, SECRET_MASK]));
 }
 
 export interface InstanceRouteDeps {
@@ -129,9 +126,7 @@ export function instanceRoutes(deps: InstanceRouteDeps) {
             upstream: created.upstream.type,
           },
         );
-        const secrets = Object.keys(
-          created.upstream.type === "stdio" ? created.upstream.env : created.upstream.headers,
-        );
+        const secrets = Object.keys(secretValues(created.upstream));
         if (secrets.length) {
           await auditSuccess(
             deps.audit,

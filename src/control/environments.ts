@@ -7,7 +7,7 @@ import { DockerRuntime } from "../runtime/docker.js";
 import type { Db } from "../store/db.js";
 import { environments } from "../store/schema.js";
 import { ConflictError, ForbiddenError, NotFoundError } from "./errors.js";
-import { environmentNameSchema } from "./instance-model.js";
+import { environmentNameSchema, SECRET_MASK } from "./instance-model.js";
 import type { InstanceService } from "./instances.js";
 import { text } from "./text.js";
 
@@ -70,14 +70,14 @@ export function presentEnvironment(env: Environment, instances: string[]) {
     kind: env.kind,
     description: env.description,
     builtIn: env.builtIn,
-    ...(env.docker ? { docker: { host: env.docker.host, tls: env.docker.tls ? "••••" : null } } : {}),
+    ...(env.docker ? { docker: { host: env.docker.host, tls: env.docker.tls ? SECRET_MASK : null } } : {}),
     ...(env.kubernetes
       ? {
           kubernetes: {
             namespace: env.kubernetes.namespace,
             bridgeImage: env.kubernetes.bridgeImage,
             networkPolicy: env.kubernetes.networkPolicy,
-            kubeconfig: "••••",
+            kubeconfig: SECRET_MASK,
           },
         }
       : {}),

@@ -152,3 +152,25 @@ export type Instance = z.infer<typeof instanceSchema>;
 export type InstanceInput = z.input<typeof instanceSchema>;
 export type StdioUpstream = z.infer<typeof stdioUpstreamSchema>;
 export type RemoteUpstream = z.infer<typeof remoteUpstreamSchema>;
+
+/** How write-only values (env values, upstream headers, keys) are shown by the API. */
+export const SECRET_MASK = "••••";
+
+/** The values MCPBox treats as secrets: a stdio server's env values, a remote server's headers. */
+export const secretValues = (upstream: Instance["upstream"]): Record<string, string> =>
+  upstream.type === "stdio" ? upstream.env : upstream.headers;
+
+/** The instance with its secret values passed through `map` (to seal, open or mask them). */
+export function mapSecretValues(
+  instance: Instance,
+  map: (values: Record<string, string>) => Record<string, string>,
+): Instance {
+  const upstream =
+    instance.upstream.type === "stdio"
+      ? { ...instance.upstream, env: map(instance.upstream.env) }
+      : { ...instance.upstream, headers: map(instance.upstream.headers) };
+  return { ...instance, upstream } as Instance;
+}
+
+export const maskValues = (values: Record<string, string>): Record<string, string> =>
+  Object.fromEntries(Object.keys(values).map((key) => [key, SECRET_MASK]));

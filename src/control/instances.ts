@@ -7,7 +7,7 @@ import {
 } from "../store/repositories.js";
 import type { Upstreams } from "../upstream/upstreams.js";
 import { ConflictError, NotFoundError, RuleError } from "./errors.js";
-import { type Instance, type InstanceInput, instanceSchema } from "./instance-model.js";
+import { type Instance, type InstanceInput, instanceSchema, SECRET_MASK } from "./instance-model.js";
 
 /**
  * Instances: the database is the record, and this service keeps the in-memory view the gateway reads on
@@ -135,8 +135,6 @@ export class InstanceService {
     return this.repo.get(name);
   }
 }
-
-export const SECRET_MASK = "••••";
 
 /**
  * Merges an upstream patch over the stored upstream (same type: field by field; new type: as given); env

@@ -1,5 +1,4 @@
-import type { Instance } from "./instance-model.js";
-import { SECRET_MASK } from "./instances.js";
+import { type Instance, maskValues } from "./instance-model.js";
 
 export const CLIENTS = ["claude-desktop", "cursor", "vscode", "claude-code"] as const;
 export type ClientKind = (typeof CLIENTS)[number];
@@ -110,17 +109,15 @@ function directSnippet(client: ClientKind, instance: Instance): Snippet {
 /** An instance as an mcpServers entry, settings under "mcpbox", secret values masked. */
 export function exportEntry(instance: Instance): Record<string, unknown> {
   const { name: _name, upstream, ...settings } = instance;
-  const mask = (values: Record<string, string>) =>
-    Object.fromEntries(Object.keys(values).map((k) => [k, SECRET_MASK]));
   const entry =
     upstream.type === "stdio"
       ? {
           command: upstream.command,
           args: upstream.args,
-          env: mask(upstream.env),
+          env: maskValues(upstream.env),
           ...(upstream.cwd ? { cwd: upstream.cwd } : {}),
         }
-      : { type: upstream.type, url: upstream.url, headers: mask(upstream.headers) };
+      : { type: upstream.type, url: upstream.url, headers: maskValues(upstream.headers) };
   return { ...entry, mcpbox: settings };
 }
 

@@ -1,6 +1,6 @@
 import { and, desc, eq, gte, isNull, lt, sql } from "drizzle-orm";
 import type { SecretBox } from "../auth/secrets.js";
-import type { Instance } from "../control/instance-model.js";
+import { type Instance, mapSecretValues } from "../control/instance-model.js";
 import type { Db } from "./db.js";
 import { accessTokens, callLog, instances } from "./schema.js";
 
@@ -16,18 +16,6 @@ export interface Ownership {
 }
 export const NO_OWNER: Ownership = { ownerId: null, departmentId: null };
 
-/** Upstream header and env values are sealed in the stored spec; the rest of it stays queryable. */
-function mapSecrets(
-  spec: Instance,
-  map: (values: Record<string, string>) => Record<string, string>,
-): Instance {
-  const upstream =
-    spec.upstream.type === "stdio"
-      ? { ...spec.upstream, env: map(spec.upstream.env) }
-      : { ...spec.upstream, headers: map(spec.upstream.headers) };
-  return { ...spec, upstream } as Instance;
-}
-
 export class InstanceRepository {
   constructor(
     private readonly db: Db,
@@ -35,11 +23,11 @@ export class InstanceRepository {
   ) {}
 
   private seal(spec: Instance): Instance {
-    return mapSecrets(spec, (values) => this.secrets.sealValues(values));
+    return mapSecretValues(spec, (values) => this.secrets.sealValues(values));
   }
 
   private open(row: InstanceRow): InstanceRow {
-    return { ...row, spec: mapSecrets(row.spec, (values) => this.secrets.openValues(values)) };
+    return { ...row, spec: mapSecretValues(row.spec, (values) => this.secrets.openValues(values)) };
   }
 
   async list(): Promise<InstanceRow[]> {
@@ -71,8 +59,8 @@ export class InstanceRepository {
     return this.db.transaction(async (tx) => {
       const rows = await tx.select().from(instances);
       for (const row of rows) {
-        const plain = mapSecrets(row.spec, (values) => from.openValues(values));
-        const spec = mapSecrets(plain, (values) => to.sealValues(values));
+        const plain = mapSecretValues(row.spec, (values) => from.openValues(values));
+        const spec = mapSecretValues(plain, (values) => to.sealValues(values));
         await tx.update(instances).set({ spec }).where(eq(instances.id, row.id));
       }
       return rows.length;
