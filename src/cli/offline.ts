@@ -1,7 +1,6 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { gunzipSync, gzipSync } from "node:zlib";
 import type { Command } from "commander";
-import { eq } from "drizzle-orm";
 import {
   generateMasterKey,
   loadMasterKey,
@@ -11,11 +10,11 @@ import {
   writeKeyFile,
 } from "../auth/secrets.js";
 import { resolveConfig } from "../config/server-config.js";
+import { resealEnvironmentSettings } from "../control/environments.js";
 import { UserRepository } from "../store/account-repositories.js";
 import { exportData, importData } from "../store/backup.js";
 import { openStore } from "../store/db.js";
 import { InstanceRepository } from "../store/repositories.js";
-import { environments } from "../store/schema.js";
 
 /** Commands that work on the data directory / database directly, with the server stopped. */
 export function offlineCommands(program: Command): void {
@@ -90,14 +89,7 @@ export function offlineCommands(program: Command): void {
       try {
         const count = await new InstanceRepository(store.db, from).reseal(from, to);
         const totp = await new UserRepository(store.db).resealTotp(from, to);
-        await store.db.transaction(async (tx) => {
-          for (const row of await tx.select().from(environments)) {
-            await tx
-              .update(environments)
-              .set({ config: to.seal(from.open(row.config)) })
-              .where(eq(environments.id, row.id));
-          }
-        });
+        await resealEnvironmentSettings(store.db, from, to);
         console.log(
           `re-encrypted the secrets of ${count} instance(s) and ${totp} two-factor secret(s): key ${from.keyId} → ${to.keyId}`,
         );

@@ -213,3 +213,15 @@ export class EnvironmentService {
     }
   }
 }
+
+/** Re-seals every environment's settings from one master key to another (`mcpbox rotate-key`). */
+export async function resealEnvironmentSettings(db: Db, from: SecretBox, to: SecretBox): Promise<void> {
+  await db.transaction(async (tx) => {
+    for (const row of await tx.select().from(environments)) {
+      await tx
+        .update(environments)
+        .set({ config: to.seal(from.open(row.config)) })
+        .where(eq(environments.id, row.id));
+    }
+  });
+}
