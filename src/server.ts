@@ -75,7 +75,12 @@ export async function createServer(
     logger.warn({ file: master.file }, "generated a master key for secrets at rest: back this file up");
   }
   const secrets = new SecretBox(master.key);
-  const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const store = await openStore({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    onConnectionError: (error) =>
+      logger.warn({ err: error }, "database connection lost; the pool reconnects"),
+  });
   let onContainerChange: (instance: string, from: string | undefined, to: string, detail?: string) => void =
     () => {};
   // Environments need the instance list (deletion refused while used); the instances come right after.

@@ -24,9 +24,16 @@ const MIGRATIONS = resolve(dirname(fileURLToPath(import.meta.url)), "../../drizz
  * Opens PostgreSQL when a URL is given, else the embedded PGlite database in the data dir (in memory for
  * ":memory:"); applies the checked-in migrations either way.
  */
-export async function openStore(options: { databaseUrl?: string; dataDir?: string }): Promise<Store> {
+export async function openStore(options: {
+  databaseUrl?: string;
+  dataDir?: string;
+  /** Errors of idle pooled connections (server restart, terminated backend); the pool replaces them. */
+  onConnectionError?: (error: Error) => void;
+}): Promise<Store> {
   if (options.databaseUrl) {
     const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 10 });
+    // Without a listener, an idle connection dropped by the server would crash the process.
+    pool.on("error", (error) => options.onConnectionError?.(error));
     const db = drizzlePg(pool, { schema });
     await migratePg(db, { migrationsFolder: MIGRATIONS });
     return { db: db as unknown as Db, kind: "postgres", close: () => pool.end() };

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SecretBox } from "../../src/auth/secrets.js";
 import { instanceSchema } from "../../src/control/instance-model.js";
@@ -139,6 +140,22 @@ describe.each(backends)("store on %s", (kind, open) => {
     const bulk = await repo.recent({ instance: "bulk", limit: 10_000 });
     expect(bulk).toHaveLength(5000);
     expect(bulk.find((r) => r.durationMs === 4999)?.target).toBe(`t'4999"; drop table call_log; --`);
+  });
+
+  it("survives the server dropping an idle pooled connection", async (ctx) => {
+    if (!backend?.url) return ctx.skip(`${kind}: no connection pool`);
+    const dropped: Error[] = [];
+    const store = await openStore({ databaseUrl: backend.url, onConnectionError: (e) => dropped.push(e) });
+    try {
+      const pidOf = async () => (await store.db.execute(sql`select pg_backend_pid() as pid`)).rows[0]!.pid;
+      const pid = await pidOf();
+      await backend.store.db.execute(sql`select pg_terminate_backend(${pid})`);
+      await expect.poll(() => dropped.length).toBe(1);
+      expect(dropped[0]!.message).toMatch(/terminat/);
+      expect(await pidOf()).not.toBe(pid); // a fresh connection replaced the dropped one
+    } finally {
+      await store.close();
+    }
   });
 
   it("serves the gateway end to end", async (ctx) => {
