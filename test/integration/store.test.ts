@@ -147,7 +147,10 @@ describe.each(backends)("store on %s", (kind, open) => {
     const dropped: Error[] = [];
     const store = await openStore({ databaseUrl: backend.url, onConnectionError: (e) => dropped.push(e) });
     try {
-      const pidOf = async () => (await store.db.execute(sql`select pg_backend_pid() as pid`)).rows[0]!.pid;
+      const pidOf = async () => {
+        const result = await store.db.execute(sql`select pg_backend_pid() as pid`);
+        return (result as unknown as { rows: { pid: number }[] }).rows[0]!.pid;
+      };
       const pid = await pidOf();
       await backend.store.db.execute(sql`select pg_terminate_backend(${pid})`);
       await expect.poll(() => dropped.length).toBe(1);
