@@ -5,6 +5,7 @@ import { gatewayRoutes } from "./gateway/routes.js";
 import { createHttpApp } from "./http-app.js";
 import { createLogger, type Logger } from "./observability/logger.js";
 import { Metrics } from "./observability/metrics.js";
+import { BRIDGE_TOKEN_HEADER } from "./runtime/command-line.js";
 import { Upstreams } from "./upstream/upstreams.js";
 
 export interface BridgeOptions {
@@ -15,7 +16,10 @@ export interface BridgeOptions {
   allowedOrigins?: string[];
   allowedHosts?: string[];
   requestTimeoutSeconds?: number;
-  /** When set, every request needs `Authorization: Bearer <token>` (a container bridge behind MCPBox). */
+  /**
+   * When set, every request needs `Authorization: Bearer <token>` or the token in `X-MCPBox-Bridge-Token`
+   * (a container bridge behind MCPBox).
+   */
   token?: string;
   /** Environment of the stdio server (e.g. a container's own env, handed through). */
   childEnv?: Record<string, string>;
@@ -77,6 +81,10 @@ export async function startBridge(options: BridgeOptions): Promise<{ url: string
     single: instance.name,
   });
   const app = createHttpApp(logger);
+  app.addHook("onRequest", async (request) => {
+    const token = request.headers[BRIDGE_TOKEN_HEADER];
+    if (typeof token === "string" && token) request.headers.authorization = `Bearer ${token}`;
+  });
   await app.register(gateway.register);
   app.get("/healthz", async () => ({ status: "ok" }));
   app.get("/metrics", async (_request, reply) =>

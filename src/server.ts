@@ -30,11 +30,13 @@ import { CallLogWriter } from "./observability/call-log.js";
 import { createLogger, type Logger } from "./observability/logger.js";
 import { Metrics } from "./observability/metrics.js";
 import { hostPathAllowed, runtimeDir } from "./runtime/docker.js";
+import { kubernetesUnsupported } from "./runtime/kubernetes.js";
 import { ContainerMonitor } from "./runtime/monitor.js";
 import { openStore, type Store } from "./store/db.js";
 import { CallLogRepository, InstanceRepository, TokenRepository } from "./store/repositories.js";
 import { TemplateRepository } from "./store/template-repository.js";
 import { Upstreams } from "./upstream/upstreams.js";
+import { registerConsole } from "./web/console.js";
 
 const VERSION = "0.1.0";
 
@@ -90,7 +92,7 @@ export async function createServer(
     imageAllowlist: config.imageAllowlist,
   });
   const containerRuntimes = {
-    of: (name: string) => environments.dockerRuntime(name),
+    of: (name: string) => environments.containerRuntime(name),
     all: () => environments.allRuntimes(),
   };
   const monitor: ContainerMonitor = new ContainerMonitor(
@@ -119,12 +121,8 @@ export async function createServer(
         );
       }
     }
-    if (environment.kind === "kubernetes") {
-      throw new RuleError(
-        "Kubernetes environments can be configured and tested; running instances on them comes in a later release",
-        "unsupported_environment",
-      );
-    }
+    const unsupported = environment.kind === "kubernetes" ? kubernetesUnsupported(instance) : undefined;
+    if (unsupported) throw new RuleError(unsupported, "unsupported_environment");
   };
   const tokens = new TokenService(new TokenRepository(store.db), () => clock.now());
   try {
@@ -235,6 +233,8 @@ export async function createServer(
     runtime: (name) => upstreams.status(name),
     sessionCount: (name) => gateway.sessions.forInstance(name).length,
     closeSessions,
+    liveSessions: (name) => gateway.sessions.snapshot(name),
+    callLog: callLogRepo,
     settings,
     templates: new TemplateService(new TemplateRepository(store.db), instances),
     packages,
@@ -259,9 +259,7 @@ export async function createServer(
       return metrics.registry.metrics();
     });
   });
-  app.setNotFoundHandler((request, reply) =>
-    sendError(reply, 404, "not_found", `no route ${request.method} ${request.url.split("?")[0]}`),
-  );
+  await registerConsole(app, { tls: tls !== undefined });
 
   const url = await app.listen({ port: config.port, host: config.host });
   if (!tls && !/^(127\.|localhost|::1|\[::1\])/.test(config.host)) {

@@ -154,6 +154,10 @@ export function authRoutes(deps: AuthRouteDeps) {
           user: user ? await deps.users.present(user) : null,
           username: principal.username,
           permissions,
+          /** A console reloaded in the browser gets its CSRF token back here (same-origin reads only). */
+          csrfToken: principal.csrfToken ?? null,
+          /** The user must enrol a second factor before anything else. */
+          twoFactorEnrolmentRequired: Boolean(principal.requireTwoFactor && user && !user.totpEnabled),
         };
       },
     );

@@ -167,6 +167,7 @@ async function resolvePrincipal(
   const principal = await deps.users.principalOf(checked.user, "session");
   if (!principal) return unauthenticated("the account is disabled");
   principal.sessionId = checked.session.id;
+  principal.csrfToken = checked.session.csrfToken;
   if (checked.user.mustChangePassword) return { principal, setup: "password" };
   if (principal.requireTwoFactor && !checked.user.totpEnabled) return { principal, setup: "two_factor" };
   return { principal };

@@ -14,6 +14,8 @@ import type { SettingsService } from "../control/settings.js";
 import type { TemplateService } from "../control/templates.js";
 import type { TokenService } from "../control/tokens.js";
 import type { UserService } from "../control/users.js";
+import type { SessionSnapshot } from "../gateway/sessions.js";
+import type { CallLogRepository } from "../store/repositories.js";
 import type { UpstreamStatus, Upstreams } from "../upstream/upstreams.js";
 import { apiKeyRoutes } from "./api-keys.js";
 import { auditRoutes } from "./audit.js";
@@ -27,6 +29,7 @@ import { instanceOpsRoutes } from "./instance-ops.js";
 import { instanceRoutes } from "./instances.js";
 import { packageRoutes } from "./packages.js";
 import { settingsRoutes } from "./settings.js";
+import { statsRoutes } from "./stats.js";
 import { templateRoutes } from "./templates.js";
 import { tokenRoutes } from "./tokens.js";
 import { twoFactorRoutes } from "./two-factor.js";
@@ -47,6 +50,9 @@ export interface ApiDeps {
   runtime: (name: string) => UpstreamStatus | undefined;
   sessionCount: (name: string) => number;
   closeSessions: (name: string) => Promise<void>;
+  /** The live gateway sessions of an instance. */
+  liveSessions: (name: string) => SessionSnapshot[];
+  callLog: CallLogRepository;
   settings: SettingsService;
   templates: TemplateService;
   packages: PackageService;
@@ -107,6 +113,7 @@ export async function registerApi(app: FastifyInstance, deps: ApiDeps): Promise<
       await api.register(tokenRoutes(deps));
       await api.register(instanceRoutes(deps));
       await api.register(instanceOpsRoutes(deps));
+      await api.register(statsRoutes(deps));
       await api.register(templateRoutes(deps));
       await api.register(environmentRoutes(deps));
       await api.register(

@@ -18,20 +18,43 @@ import { pageFields, pageOf, searchField } from "./list-query.js";
 
 export const nameParams = z.strictObject({ name: instanceNameSchema });
 
-/** The named instance if the caller's scope reaches it for `permission`; otherwise it does not exist. */
+/** The instance of the route's `:name` if the caller's scope reaches it for `permission`; else a 404. */
 export function instanceInScope(instances: InstanceService, request: FastifyRequest, permission: Permission) {
-  const { name } = nameParams.parse(request.params);
+  return namedInstanceInScope(instances, request, nameParams.parse(request.params).name, permission);
+}
+
+/** The named instance if the caller's scope reaches it for `permission`; otherwise it does not exist. */
+export function namedInstanceInScope(
+  instances: InstanceService,
+  request: FastifyRequest,
+  name: string,
+  permission: Permission,
+) {
   const instance = instances.get(name);
   if (!instance || !canOn(request.principal!, permission, instances.ownership(name))) {
     throw new NotFoundError(`no instance named "${name}"`);
   }
   return instance;
 }
+
+/** Every instance the caller's scope reaches for `permission`. */
+export function instancesInScope(
+  instances: InstanceService,
+  request: FastifyRequest,
+  permission: Permission,
+) {
+  return instances.list().filter((i) => canOn(request.principal!, permission, instances.ownership(i.name)));
+}
 const instanceListQuery = z.strictObject({
   q: searchField,
   accessMode: z.enum(["hosted", "proxy", "direct"]).optional(),
   transport: z.enum(["stdio", "sse", "streamable-http"]).optional(),
-  status: z.string().max(32).optional(),
+  /** One status, or several separated by commas (e.g. every failure state). */
+  status: z
+    .string()
+    .max(128)
+    .optional()
+    .transform((value) => (value ? value.split(",").map((s) => s.trim()) : undefined)),
   enabled: z.enum(["true", "false"]).optional(),
   environment: z.string().max(48).optional(),
   sort: z.enum(["name", "-name", "status", "-status", "sessions", "-sessions"]).default("name"),
@@ -44,7 +67,9 @@ const instancePatchSchema = z.record(z.string(), z.unknown());
 export function presentInstance(instance: Instance, runtime?: UpstreamStatus, sessions = 0) {
   return {
     ...mapSecretValues(instance, maskValues),
-    status: runtime?.status ?? (instance.accessMode === "direct" ? "direct" : "ready"),
+    status: !instance.enabled
+      ? "stopped"
+      : (runtime?.status ?? (instance.accessMode === "direct" ? "direct" : "ready")),
     statusDetail: runtime?.detail ?? null,
     processes: runtime?.processes ?? 0,
     sessions,
@@ -96,7 +121,7 @@ export function instanceRoutes(deps: InstanceRouteDeps) {
                 i.description.toLowerCase().includes(needle)) &&
               (!query.accessMode || i.accessMode === query.accessMode) &&
               (!query.transport || i.upstream.type === query.transport) &&
-              (!query.status || i.status === query.status) &&
+              (!query.status || query.status.includes(i.status)) &&
               (query.enabled === undefined || String(i.enabled) === query.enabled) &&
               (!query.environment || i.runtime.environment === query.environment),
           );

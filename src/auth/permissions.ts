@@ -121,6 +121,8 @@ export interface Principal {
   departmentId: string | null;
   grants: ScopeGrant[];
   sessionId?: string;
+  /** The console session's token for state-changing requests (X-CSRF-Token). */
+  csrfToken?: string;
   /** One of the user's roles requires a second factor. */
   requireTwoFactor?: boolean;
 }

@@ -1,9 +1,11 @@
-import { CoreV1Api, KubeConfig, VersionApi } from "@kubernetes/client-node";
+import { isIP } from "node:net";
 import Docker from "dockerode";
 import { eq } from "drizzle-orm";
 import { z } from "zod";
 import type { SecretBox } from "../auth/secrets.js";
+import type { ContainerRuntime } from "../runtime/container-runtime.js";
 import { DockerRuntime } from "../runtime/docker.js";
+import { KubernetesRuntime } from "../runtime/kubernetes.js";
 import type { Db } from "../store/db.js";
 import { environments } from "../store/schema.js";
 import { ConflictError, ForbiddenError, NotFoundError } from "./errors.js";
@@ -27,6 +29,28 @@ const kubernetesConfig = z.strictObject({
     .max(63),
   bridgeImage: text(512).pipe(z.string().min(1)),
   networkPolicy: z.boolean().default(true),
+  /** More sources the NetworkPolicy admits besides MCPBox's pods (e.g. the API server, for its proxy). */
+  allowedSourceCidrs: z
+    .array(
+      z
+        .string()
+        .max(64)
+        .refine((value) => {
+          const [address, bits, extra] = value.split("/");
+          const family = isIP(address ?? "");
+          const size = Number(bits);
+          return (
+            family !== 0 &&
+            extra === undefined &&
+            /^\d{1,3}$/.test(bits ?? "") &&
+            size <= (family === 4 ? 32 : 128)
+          );
+        }, "a CIDR such as 10.0.0.0/16"),
+    )
+    .max(20)
+    .default([]),
+  /** How MCPBox reaches the bridges: cluster DNS, the API server's service proxy, or `auto`. */
+  bridgeAccess: z.enum(["auto", "service-dns", "api-server-proxy"]).default("auto"),
 });
 export const environmentInputSchema = z.discriminatedUnion("kind", [
   z.strictObject({
@@ -77,6 +101,8 @@ export function presentEnvironment(env: Environment, instances: string[]) {
             namespace: env.kubernetes.namespace,
             bridgeImage: env.kubernetes.bridgeImage,
             networkPolicy: env.kubernetes.networkPolicy,
+            allowedSourceCidrs: env.kubernetes.allowedSourceCidrs ?? [],
+            bridgeAccess: env.kubernetes.bridgeAccess ?? "auto",
             kubeconfig: SECRET_MASK,
           },
         }
@@ -105,7 +131,7 @@ function dockerClient(config?: z.infer<typeof dockerConfig>): Docker {
  */
 export class EnvironmentService {
   private cache: Environment[] = [...BUILT_IN];
-  private readonly runtimes = new Map<string, DockerRuntime>();
+  private readonly runtimes = new Map<string, ContainerRuntime>();
 
   constructor(
     private readonly db: Db,
@@ -144,17 +170,20 @@ export class EnvironmentService {
   }
 
   /** Every container runtime made so far (for removals by label). */
-  allRuntimes(): DockerRuntime[] {
+  allRuntimes(): ContainerRuntime[] {
     return [...this.runtimes.values()];
   }
 
-  /** The container runtime of a Docker environment (one per environment, made on first use). */
-  dockerRuntime(name: string): DockerRuntime | undefined {
+  /** The container runtime of a Docker or Kubernetes environment (one per environment, made on first use). */
+  containerRuntime(name: string): ContainerRuntime | undefined {
     const env = this.get(name);
-    if (env?.kind !== "docker") return undefined;
+    if (env?.kind !== "docker" && env?.kind !== "kubernetes") return undefined;
     let runtime = this.runtimes.get(name);
     if (!runtime) {
-      runtime = new DockerRuntime({ ...this.runtimeOptions, docker: dockerClient(env.docker) });
+      const { imageAllowlist } = this.runtimeOptions;
+      runtime = env.kubernetes
+        ? new KubernetesRuntime({ ...env.kubernetes, imageAllowlist })
+        : new DockerRuntime({ ...this.runtimeOptions, docker: dockerClient(env.docker) });
       this.runtimes.set(name, runtime);
     }
     return runtime;
@@ -203,11 +232,13 @@ export class EnvironmentService {
         const version = await dockerClient(env.docker).version();
         return done({ ok: true, version: `Docker ${version.Version} (API ${version.ApiVersion})` });
       }
-      const kubeconfig = new KubeConfig();
-      kubeconfig.loadFromString(env.kubernetes!.kubeconfig);
-      const version = await kubeconfig.makeApiClient(VersionApi).getCode();
-      await kubeconfig.makeApiClient(CoreV1Api).readNamespace({ name: env.kubernetes!.namespace });
-      return done({ ok: true, version: `Kubernetes ${version.gitVersion}` });
+      // Loaded here, not at start: the Kubernetes client is large and most servers never use it.
+      const { KubernetesApi } = await import("../runtime/kubernetes-api.js");
+      const api = KubernetesApi.fromString(env.kubernetes!.kubeconfig);
+      const { namespace } = env.kubernetes!;
+      const version = await api.version();
+      await api.call(`read namespace ${namespace}`, () => api.core.readNamespace({ name: namespace }));
+      return done({ ok: true, version: `Kubernetes ${version}` });
     } catch (error) {
       return done({ ok: false, error: (error as Error).message.slice(0, 500) });
     }

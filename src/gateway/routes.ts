@@ -227,6 +227,7 @@ export function gatewayRoutes(deps: GatewayDeps) {
             transport: "streamable-http",
             relay,
             idleTimeoutMs: request.mcp!.instance.idleTimeoutSeconds * 1000,
+            startedAt: Date.now(),
             lastActivity: Date.now(),
             handle: (req, res, parsed) => transport.handleRequest(req, res, parsed),
           });
@@ -275,6 +276,7 @@ export function gatewayRoutes(deps: GatewayDeps) {
           transport: "sse",
           relay,
           idleTimeoutMs: request.mcp!.instance.idleTimeoutSeconds * 1000,
+          startedAt: Date.now(),
           lastActivity: Date.now(),
           handle: (req, res, parsed) => transport.handlePostMessage(req, res, parsed),
         });

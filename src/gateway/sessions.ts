@@ -7,9 +7,20 @@ export interface GatewaySession {
   transport: "streamable-http" | "sse";
   relay: Relay;
   idleTimeoutMs: number;
+  startedAt: number;
   lastActivity: number;
   /** Answers the HTTP request with the session's own downstream transport. */
   handle: (...args: any[]) => Promise<void>;
+}
+
+/** What the admin API shows of a live session: no relay, no handles. */
+export interface SessionSnapshot {
+  id: string;
+  transport: "streamable-http" | "sse";
+  tokenId: string | null;
+  startedAt: string;
+  lastActivityAt: string;
+  pendingRequests: number;
 }
 
 /** Downstream sessions of this process, by id; reaps the ones idle beyond their instance's timeout. */
@@ -41,6 +52,20 @@ export class SessionRegistry {
 
   forInstance(name: string): GatewaySession[] {
     return [...this.sessions.values()].filter((s) => s.instance === name);
+  }
+
+  /** The live sessions of an instance, oldest first. */
+  snapshot(name: string): SessionSnapshot[] {
+    return this.forInstance(name)
+      .sort((a, b) => a.startedAt - b.startedAt)
+      .map((s) => ({
+        id: s.id,
+        transport: s.transport,
+        tokenId: s.tokenId ?? null,
+        startedAt: new Date(s.startedAt).toISOString(),
+        lastActivityAt: new Date(s.lastActivity).toISOString(),
+        pendingRequests: s.relay.pendingRequests,
+      }));
   }
 
   /**

@@ -4,6 +4,12 @@ import type { Instance, StdioUpstream } from "../control/instance-model.js";
 /** The port the bridge listens on inside a container or pod. */
 export const BRIDGE_PORT = 8000;
 
+/**
+ * The bridge also takes its token from this header: through the Kubernetes API server's service proxy,
+ * `Authorization` carries the cluster credentials and the API server removes it before forwarding.
+ */
+export const BRIDGE_TOKEN_HEADER = "x-mcpbox-bridge-token";
+
 /** argv as one command line that `mcpbox bridge --stdio` splits back into the same argv. */
 export const commandLine = (argv: string[]) => quote(argv);
 

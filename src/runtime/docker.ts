@@ -3,9 +3,16 @@ import { realpathSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, posix, resolve, sep } from "node:path";
 import Docker from "dockerode";
-import type { Instance, Volume } from "../control/instance-model.js";
+import type { Instance } from "../control/instance-model.js";
 import { buildBridgeBundle } from "./bridge-bundle.js";
 import { BRIDGE_PORT, bridgeArgs } from "./command-line.js";
+import {
+  type BridgeEndpoint,
+  type ContainerRuntime,
+  type ContainerSpec,
+  checkImageAllowed,
+  type WorkloadState,
+} from "./container-runtime.js";
 
 const NETWORK = "mcpbox";
 const MOUNT = "/mcpbox";
@@ -36,8 +43,7 @@ export function runtimeDir(dataDir: string): string {
     : join(resolve(dataDir), "runtime");
 }
 
-export interface ContainerEndpoint {
-  url: string;
+export interface ContainerEndpoint extends BridgeEndpoint {
   token: string;
   containerId: string;
 }
@@ -50,26 +56,13 @@ export interface DockerRuntimeOptions {
   docker?: Docker;
 }
 
-/** Container settings of a Docker-hosted instance, with the hardened defaults. */
-export interface ContainerSpec {
-  image: string;
-  user: string;
-  cpus: number;
-  memoryMb: number;
-  pids: number;
-  nodePath: string;
-  /** A code package to mount read-only at /app (the working directory). */
-  packageDir?: string;
-  volumes?: Volume[];
-}
-
 /**
  * Runs hosted stdio instances in hardened containers: the MCP server behind `mcpbox bridge` (mounted
  * read-only), non-root, read-only root with a tmpfs /tmp, no capabilities, no-new-privileges, CPU, memory and
  * pids limits, on a dedicated network, labelled with its instance. The gateway reaches the bridge over
  * Streamable HTTP with a per-container bearer token.
  */
-export class DockerRuntime {
+export class DockerRuntime implements ContainerRuntime {
   readonly docker: Docker;
   private readonly starting = new Map<string, Promise<ContainerEndpoint>>();
   private readonly endpoints = new Map<string, { spec: string; endpoint: ContainerEndpoint }>();
@@ -102,10 +95,7 @@ export class DockerRuntime {
 
   private async create(instance: Instance, spec: ContainerSpec, hash: string): Promise<ContainerEndpoint> {
     if (instance.upstream.type !== "stdio") throw new Error("only stdio servers run in containers here");
-    const allow = this.options.imageAllowlist ?? [];
-    if (allow.length && !allow.some((prefix) => spec.image.startsWith(prefix))) {
-      throw new Error(`image ${spec.image} is not on the image allowlist`);
-    }
+    checkImageAllowed(spec.image, this.options.imageAllowlist);
     this.bridgeReady ??= buildBridgeBundle(this.options.bridgeDir);
     await this.bridgeReady;
     await this.remove(instance.name);
@@ -151,7 +141,12 @@ export class DockerRuntime {
     const info = await container.inspect();
     const ip = info.NetworkSettings.Networks[NETWORK]?.IPAddress;
     if (!ip) throw new Error("the container has no address on the mcpbox network");
-    const endpoint = { url: `http://${ip}:${BRIDGE_PORT}/mcp`, token, containerId: container.id };
+    const endpoint = {
+      url: `http://${ip}:${BRIDGE_PORT}/mcp`,
+      headers: { Authorization: `Bearer ${token}` },
+      token,
+      containerId: container.id,
+    };
     await this.waitReady(endpoint, instance.connectTimeoutSeconds * 1000, container);
     this.endpoints.set(instance.name, { spec: hash, endpoint });
     return endpoint;
@@ -214,6 +209,15 @@ export class DockerRuntime {
   /** Every container of the instance, by label. */
   async containers(name: string): Promise<Docker.ContainerInfo[]> {
     return this.docker.listContainers({ all: true, filters: { label: [`${LABEL_INSTANCE}=${name}`] } });
+  }
+
+  async state(name: string): Promise<WorkloadState> {
+    const containers = await this.containers(name);
+    if (containers.some((c) => c.State === "running")) return { phase: "running" };
+    const exited = containers[0];
+    return exited
+      ? { phase: "crashed", detail: `container ${exited.Status}` }
+      : { phase: "absent", detail: "container removed" };
   }
 
   async remove(name: string): Promise<void> {

@@ -6,8 +6,10 @@ export interface KubernetesTarget {
   namespace: string;
   /** An image holding /mcpbox/mcpbox-bridge.mjs (built from MCPBox): an init container copies it in. */
   bridgeImage: string;
-  /** Restrict ingress to MCPBox's own pods (label io.mcpbox/component=gateway). */
+  /** Restrict ingress to MCPBox's own pods (label io.mcpbox/component=gateway) and `allowedSourceCidrs`. */
   networkPolicy: boolean;
+  /** More sources the NetworkPolicy admits, e.g. the API server's addresses when it proxies to bridges. */
+  allowedSourceCidrs?: string[];
 }
 
 export interface ContainerLimits {
@@ -15,11 +17,15 @@ export interface ContainerLimits {
   user: string;
   cpus: number;
   memoryMb: number;
+  /** The node binary in the image (default `node`). */
+  nodePath?: string;
   /** Bind mounts become hostPath volumes, named volumes PersistentVolumeClaims of the same name. */
   volumes?: Volume[];
 }
 
 const BRIDGE_DIR = "/mcpbox";
+/** The label that marks every object of an instance (its value is the instance's resource name). */
+export const INSTANCE_LABEL = "io.mcpbox/instance";
 
 /** Kubernetes names: lowercase RFC 1123 labels, at most 63 characters, unique per instance. */
 export function resourceName(instance: string): string {
@@ -37,26 +43,31 @@ export function resourceName(instance: string): string {
  * The objects that run one hosted stdio instance on a cluster: a Secret (its env and the bridge token),
  * a Deployment (bridge + MCP server, hardened like the Docker runtime, with readiness and liveness probes
  * on the bridge), a ClusterIP Service, and optionally a NetworkPolicy that admits only MCPBox.
+ * `podAnnotations` go on the pod template: changing them rolls the pod (a new token, a new definition).
  */
 export function kubernetesObjects(
   instance: Instance,
   limits: ContainerLimits,
   target: KubernetesTarget,
   token: string,
+  podAnnotations: Record<string, string> = {},
 ) {
   if (instance.upstream.type !== "stdio") throw new Error("only stdio servers run as hosted pods");
   const name = resourceName(instance.name);
+  // The resource name, not the instance name: a valid label value, and unique per instance.
   const labels = {
     "app.kubernetes.io/name": "mcpbox-instance",
     "app.kubernetes.io/managed-by": "mcpbox",
-    "io.mcpbox/instance": instance.name.toLowerCase().slice(0, 63),
+    [INSTANCE_LABEL]: name,
   };
-  const selector = {
-    "app.kubernetes.io/name": "mcpbox-instance",
-    "io.mcpbox/instance": labels["io.mcpbox/instance"],
-  };
+  const selector = { "app.kubernetes.io/name": "mcpbox-instance", [INSTANCE_LABEL]: name };
   const [uid, gid] = limits.user.split(":").map(Number);
-  const metadata = { name, namespace: target.namespace, labels };
+  const metadata = {
+    name,
+    namespace: target.namespace,
+    labels,
+    annotations: { "io.mcpbox/instance-name": instance.name },
+  };
   const probe = (initialDelaySeconds: number) => ({
     httpGet: { path: "/healthz", port: BRIDGE_PORT },
     initialDelaySeconds,
@@ -86,9 +97,11 @@ export function kubernetesObjects(
     metadata,
     spec: {
       replicas: 1,
+      // One pod at a time: a pod with the old bridge token must be gone before the Service sends to a new one.
+      strategy: { type: "Recreate" },
       selector: { matchLabels: selector },
       template: {
-        metadata: { labels },
+        metadata: { labels, annotations: podAnnotations },
         spec: {
           automountServiceAccountToken: false,
           enableServiceLinks: false,
@@ -116,7 +129,7 @@ export function kubernetesObjects(
             {
               name: "mcp",
               image: limits.image,
-              command: ["node", `${BRIDGE_DIR}/mcpbox-bridge.mjs`],
+              command: [limits.nodePath ?? "node", `${BRIDGE_DIR}/mcpbox-bridge.mjs`],
               args: bridgeArgs(instance, instance.upstream),
               envFrom: [{ secretRef: { name } }],
               ports: [{ name: "mcp", containerPort: BRIDGE_PORT, protocol: "TCP" }],
@@ -175,6 +188,7 @@ export function kubernetesObjects(
         {
           from: [
             { podSelector: { matchLabels: { "io.mcpbox/component": "gateway" } }, namespaceSelector: {} },
+            ...(target.allowedSourceCidrs ?? []).map((cidr) => ({ ipBlock: { cidr } })),
           ],
           ports: [{ port: BRIDGE_PORT, protocol: "TCP" }],
         },

@@ -1,5 +1,5 @@
 import type { Instance } from "../control/instance-model.js";
-import type { ContainerSpec, DockerRuntime } from "./docker.js";
+import type { ContainerRuntime, ContainerSpec } from "./container-runtime.js";
 
 export type ContainerStatus =
   | "starting"
@@ -23,10 +23,11 @@ const MAX_BACKOFF_MS = 60_000;
 const CRASH_LOOP = { count: 5, windowMs: 5 * 60_000 };
 
 /**
- * Reconciles the containers of Docker-hosted instances with what they should be, every few seconds: a
- * container that crashed or was removed behind MCPBox's back is started again with exponential backoff; a
- * crash loop marks the instance failed; one running past its time limit is stopped; a stopped or deleted
- * instance's container is removed. Every status change is reported (the audit log and the API show them).
+ * Reconciles the containers of Docker- and Kubernetes-hosted instances with what they should be, every few
+ * seconds: a container that crashed or was removed behind MCPBox's back is started again with exponential
+ * backoff; a crash loop (seen here, or reported by the runtime) marks the instance failed; one running past
+ * its time limit is stopped; a stopped or deleted instance's container is removed. Every status change is
+ * reported (the audit log and the API show them).
  */
 export class ContainerMonitor {
   private readonly states = new Map<
@@ -38,7 +39,10 @@ export class ContainerMonitor {
 
   constructor(
     /** The runtime of an environment by name; every runtime for removals. */
-    private readonly runtimes: { of(environment: string): DockerRuntime | undefined; all(): DockerRuntime[] },
+    private readonly runtimes: {
+      of(environment: string): ContainerRuntime | undefined;
+      all(): ContainerRuntime[];
+    },
     private readonly instances: () => Instance[],
     private readonly onChange: (
       instance: string,
@@ -96,7 +100,12 @@ export class ContainerMonitor {
           this.forget(name);
           continue;
         }
-        await this.reconcile(instance, runtime, state);
+        try {
+          await this.reconcile(instance, runtime, state);
+        } catch (error) {
+          // The engine or cluster did not answer: keep the last known status, say why it may be stale.
+          this.set(name, state.status, `status unknown: ${(error as Error).message.slice(0, 300)}`);
+        }
       }
     } finally {
       this.ticking = false;
@@ -105,29 +114,37 @@ export class ContainerMonitor {
 
   private async reconcile(
     instance: Instance,
-    runtime: DockerRuntime,
+    runtime: ContainerRuntime,
     state: ContainerState & { crashes: number[]; nextAttempt: number; startedAt?: number },
   ) {
     if (state.status === "failed" || state.status === "running-timeout" || state.status === "startup-timeout")
       return;
-    const containers = await runtime.containers(instance.name);
-    const running = containers.find((c) => c.State === "running");
+    const observed = await runtime.state(instance.name);
     const now = this.now();
     const limit = instance.runtime.maxRunSeconds;
+    const running = observed.phase === "running";
     if (running && limit && state.startedAt && now - state.startedAt > limit * 1000) {
       await runtime.remove(instance.name);
       this.set(instance.name, "running-timeout", `ran longer than ${limit}s`);
       return;
     }
     if (running) {
-      if (state.status !== "running") this.set(instance.name, "running");
+      if (state.status !== "running" || state.detail) this.set(instance.name, "running");
       return;
     }
-    // Not running: crashed (exited) or removed behind our back.
-    if (state.status === "running") {
+    if (observed.phase === "failed") {
+      this.set(instance.name, "failed", observed.detail);
+      return;
+    }
+    // The platform is (re)scheduling it (Kubernetes): wait rather than replace it.
+    if (observed.phase === "starting") {
+      this.set(instance.name, "starting", observed.detail);
+      return;
+    }
+    // Crashed (exited) or removed behind our back.
+    if (state.status === "running" || state.status === "starting") {
       state.crashes = [...state.crashes.filter((t) => now - t < CRASH_LOOP.windowMs), now];
-      const exited = containers[0];
-      this.set(instance.name, "crashed", exited ? `container ${exited.Status}` : "container removed");
+      this.set(instance.name, "crashed", observed.detail);
       if (state.crashes.length > CRASH_LOOP.count) {
         this.set(
           instance.name,

@@ -168,10 +168,12 @@ export class CallLogRepository {
     return rows.length;
   }
 
-  recent(options: { instance?: string; since?: Date; limit?: number } = {}) {
+  /** Newest first; `before` (a row id) pages back from the previous page's last row. */
+  recent(options: { instance?: string; since?: Date; before?: number; limit?: number } = {}) {
     const filters = [];
     if (options.instance) filters.push(eq(callLog.instance, options.instance));
     if (options.since) filters.push(gte(callLog.at, options.since));
+    if (options.before !== undefined) filters.push(lt(callLog.id, options.before));
     return this.db
       .select()
       .from(callLog)
@@ -179,4 +181,114 @@ export class CallLogRepository {
       .orderBy(desc(callLog.id))
       .limit(options.limit ?? 100);
   }
+
+  /** Calls and errors (outcome other than ok) of these instances since a moment. */
+  async totals(instanceNames: string[], since: Date): Promise<{ calls: number; errors: number }> {
+    const rows = await rowsOf<{ calls: number; errors: number }>(
+      this.db.execute(sql`
+      select count(*)::int as calls, (count(*) filter (where outcome <> 'ok'))::int as errors
+      from call_log
+      where at >= ${since.toISOString()}::timestamptz and instance = any(${sql.param(instanceNames)}::text[])`),
+    );
+    const row = rows[0];
+    return { calls: Number(row?.calls ?? 0), errors: Number(row?.errors ?? 0) };
+  }
+
+  /**
+   * Calls of these instances in `count` buckets of `bucketSeconds` from `from` (every bucket, empty ones
+   * too), with the busiest instances and targets of the whole window. Bucketed by the floor of the epoch
+   * and ranked with percentile_cont, which PGlite and PostgreSQL compute alike.
+   */
+  async series(query: CallSeriesQuery): Promise<CallSeries> {
+    const start = query.from.getTime() / 1000;
+    const end = start + query.count * query.bucketSeconds;
+    const window = sql`at >= to_timestamp(${start}::float8) and at < to_timestamp(${end}::float8)
+      and instance = any(${sql.param(query.instanceNames)}::text[])`;
+    const latency = (fraction: number) =>
+      sql.raw(`percentile_cont(${fraction}) within group (order by duration_ms)`);
+    const errors = sql`(count(*) filter (where outcome <> 'ok'))::int`;
+    const [buckets, byInstance, topTools] = await Promise.all([
+      rowsOf<Record<string, unknown>>(
+        this.db.execute(sql`
+        with calls as (
+          select floor((extract(epoch from at)::float8 - ${start}::float8) / ${query.bucketSeconds}::float8)::int
+            as i, duration_ms, outcome
+          from call_log where ${window}
+        )
+        select b.i, count(c.i)::int as calls, (count(c.i) filter (where c.outcome <> 'ok'))::int as errors,
+          percentile_cont(0.5) within group (order by c.duration_ms) as p50,
+          percentile_cont(0.95) within group (order by c.duration_ms) as p95
+        from generate_series(0, ${query.count - 1}::int) as b(i) left join calls c on c.i = b.i
+        group by b.i order by b.i`),
+      ),
+      rowsOf<Record<string, unknown>>(
+        this.db.execute(sql`
+        select instance, count(*)::int as calls, ${errors} as errors, ${latency(0.95)} as p95
+        from call_log where ${window}
+        group by instance order by calls desc, instance limit ${query.top}::int`),
+      ),
+      rowsOf<Record<string, unknown>>(
+        this.db.execute(sql`
+        select instance, method, target, count(*)::int as calls, ${errors} as errors, ${latency(0.95)} as p95
+        from call_log where ${window}
+        group by instance, method, target order by calls desc, instance, method, target
+        limit ${query.top}::int`),
+      ),
+    ]);
+    const ms = (value: unknown) => (value === null || value === undefined ? null : round(Number(value)));
+    return {
+      buckets: buckets.map((row) => ({
+        start: new Date((start + Number(row.i) * query.bucketSeconds) * 1000),
+        calls: Number(row.calls),
+        errors: Number(row.errors),
+        p50Ms: ms(row.p50),
+        p95Ms: ms(row.p95),
+      })),
+      byInstance: byInstance.map((row) => ({
+        instance: String(row.instance),
+        calls: Number(row.calls),
+        errors: Number(row.errors),
+        p95Ms: ms(row.p95)!,
+      })),
+      topTools: topTools.map((row) => ({
+        instance: String(row.instance),
+        method: String(row.method),
+        target: row.target === null ? null : String(row.target),
+        calls: Number(row.calls),
+        errors: Number(row.errors),
+        p95Ms: ms(row.p95)!,
+      })),
+    };
+  }
+}
+
+/** Rows of a raw query: both drivers answer `{ rows }`, which the shared Db type leaves unknown. */
+async function rowsOf<T>(result: Promise<unknown>): Promise<T[]> {
+  return ((await result) as { rows: T[] }).rows;
+}
+
+const round = (value: number) => Math.round(value * 10) / 10;
+
+export interface CallSeriesQuery {
+  /** Only calls of these instances count (the caller's scope, or one instance). */
+  instanceNames: string[];
+  /** Start of the first bucket. */
+  from: Date;
+  bucketSeconds: number;
+  count: number;
+  /** How many instances and targets to rank. */
+  top: number;
+}
+
+export interface CallSeries {
+  buckets: { start: Date; calls: number; errors: number; p50Ms: number | null; p95Ms: number | null }[];
+  byInstance: { instance: string; calls: number; errors: number; p95Ms: number }[];
+  topTools: {
+    instance: string;
+    method: string;
+    target: string | null;
+    calls: number;
+    errors: number;
+    p95Ms: number;
+  }[];
 }

@@ -1,10 +1,17 @@
 import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
+import type { FetchLike, Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { RemoteUpstream } from "../control/instance-model.js";
 
-/** Opens the SDK client transport for a remote server, with the credentials MCPBox holds for it. */
-export function openRemoteTransport(upstream: RemoteUpstream, connectTimeoutMs: number): Transport {
+/**
+ * Opens the SDK client transport for a remote server, with the credentials MCPBox holds for it; `viaFetch`
+ * replaces the global one for Streamable HTTP (e.g. a bridge reached through the Kubernetes API server).
+ */
+export function openRemoteTransport(
+  upstream: RemoteUpstream,
+  connectTimeoutMs: number,
+  viaFetch?: FetchLike,
+): Transport {
   const url = new URL(upstream.url);
   const requestInit: RequestInit = { headers: upstream.headers };
   if (upstream.type === "sse") {
@@ -20,7 +27,7 @@ export function openRemoteTransport(upstream: RemoteUpstream, connectTimeoutMs: 
     });
     return withConnectTimeout(transport, connectTimeoutMs, upstream.type);
   }
-  const transport = new StreamableHTTPClientTransport(url, { requestInit });
+  const transport = new StreamableHTTPClientTransport(url, { requestInit, fetch: viaFetch });
   const close = transport.close.bind(transport);
   // End the upstream session too, so the remote server frees it at once.
   transport.close = async () => {

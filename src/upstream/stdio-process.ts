@@ -42,6 +42,7 @@ export class StdioProcessTransport implements Transport {
   private drained?: Promise<void>;
   private closed = false;
   private exitInfo?: { code: number | null; signal: NodeJS.Signals | null };
+  private spawnedAt?: number;
 
   constructor(
     private readonly spec: StdioSpec,
@@ -52,6 +53,11 @@ export class StdioProcessTransport implements Transport {
 
   get pid(): number | undefined {
     return this.child?.pid;
+  }
+
+  /** When the process was spawned (epoch ms); undefined before. */
+  get startedAt(): number | undefined {
+    return this.spawnedAt;
   }
 
   get exit(): { code: number | null; signal: NodeJS.Signals | null } | undefined {
@@ -74,7 +80,10 @@ export class StdioProcessTransport implements Transport {
         if (!this.closed) reject(error);
         this.finish();
       });
-      child.once("spawn", () => resolve());
+      child.once("spawn", () => {
+        this.spawnedAt = Date.now();
+        resolve();
+      });
       child.once("exit", (code, signal) => {
         this.exitInfo = { code, signal };
         // Descendants the server left behind die with its group: no orphans, no zombies.

@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import type { Instance, StdioUpstream } from "../control/instance-model.js";
 import type { ResettableTransport } from "../gateway/relay.js";
-import type { ContainerSpec, DockerRuntime } from "../runtime/docker.js";
+import type { ContainerRuntime, ContainerSpec } from "../runtime/container-runtime.js";
 import type { ContainerMonitor, ContainerStatus } from "../runtime/monitor.js";
 import { DeferredTransport } from "./deferred.js";
 import { type HostedStatus, HostedStdioSupervisor, UpstreamRefusedError } from "./hosted-stdio.js";
@@ -26,7 +26,7 @@ export class Upstreams {
     private readonly onStatus?: (instance: string, status: HostedStatus, detail?: string) => void,
     /** The container runtimes of the environments, and the monitor watching their containers. */
     private readonly containers?: {
-      runtimes: { of(environment: string): DockerRuntime | undefined; all(): DockerRuntime[] };
+      runtimes: { of(environment: string): ContainerRuntime | undefined; all(): ContainerRuntime[] };
       monitor: ContainerMonitor;
     },
     /** The directory of an uploaded code package, by name. */
@@ -55,9 +55,8 @@ export class Upstreams {
   private openContainer(instance: Instance): ResettableTransport {
     const timeoutMs = instance.connectTimeoutSeconds * 1000;
     return new DeferredTransport(async () => {
-      const endpoint = await this.startContainer(instance);
-      const headers = { Authorization: `Bearer ${endpoint.token}` };
-      return openRemoteTransport({ type: "streamable-http", url: endpoint.url, headers }, timeoutMs);
+      const { url, headers, fetch } = await this.startContainer(instance);
+      return openRemoteTransport({ type: "streamable-http", url, headers }, timeoutMs, fetch);
     });
   }
 
@@ -106,7 +105,7 @@ export class Upstreams {
     return instance.upstream.type === "stdio" ? this.supervisor(instance).stderr : undefined;
   }
 
-  /** The last lines a Docker-hosted instance's container wrote (bridge and server stderr). */
+  /** The last lines a container-hosted instance wrote (bridge and server stderr). */
   async containerLogs(instance: Instance, tail: number): Promise<string[]> {
     const runtime = this.containers?.runtimes.of(instance.runtime.environment);
     return runtime ? runtime.logs(instance.name, tail) : [];
@@ -137,6 +136,15 @@ export class Upstreams {
       processes: supervisor.processes.size,
       stderr: supervisor.stderr.tail(50),
     };
+  }
+
+  /** The live child processes of a hosted stdio instance on this host, oldest first. */
+  processList(name: string): { pid: number; startedAt: string }[] {
+    const children = [...(this.supervisors.get(name)?.supervisor.processes ?? [])];
+    return children
+      .filter((child) => child.pid !== undefined && child.startedAt !== undefined && !child.exit)
+      .sort((a, b) => a.startedAt! - b.startedAt!)
+      .map((child) => ({ pid: child.pid!, startedAt: new Date(child.startedAt!).toISOString() }));
   }
 
   processCounts(): Map<string, number> {

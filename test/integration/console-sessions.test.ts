@@ -56,7 +56,13 @@ describe("console sign-in", () => {
     const me = await admin.json("GET", "/auth/me");
     expect(me.user.username).toBe("admin");
     expect(me.permissions).toContain("user:write");
-    await admin.json("POST", "/auth/logout", undefined, 204);
+    // A reloaded console gets the same CSRF token back from /auth/me, and it works.
+    const reloaded = new ConsoleClient(box.url);
+    reloaded.cookie = admin.cookie;
+    reloaded.csrf = (await reloaded.json("GET", "/auth/me")).csrfToken;
+    expect(reloaded.csrf).toBe((await response.clone().json()).csrfToken);
+    expect(me.twoFactorEnrolmentRequired).toBe(false);
+    await reloaded.json("POST", "/auth/logout", undefined, 204);
     expect((await admin.request("GET", "/auth/me")).status).toBe(401);
   });
 

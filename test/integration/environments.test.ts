@@ -56,13 +56,23 @@ describe("environments", () => {
     const tested = await admin.json("POST", "/environments/k8s-test/test");
     expect(tested).toMatchObject({ ok: false, kind: "kubernetes" });
     expect(tested.error).toBeTruthy();
-    const hosted = await admin.request("POST", "/instances", {
+    // Instances run there (kubernetes-runtime.test.ts); what a pod cannot run is refused up front.
+    const hosted = {
       name: "on-k8s",
       accessMode: "hosted",
       upstream: { type: "stdio", command: "node", args: ["x.mjs"] },
       runtime: { environment: "k8s-test", image: "node:20" },
+    };
+    await admin.json("POST", "/instances", hosted, 201);
+    const packaged = await admin.request("POST", "/instances", {
+      ...hosted,
+      name: "packaged-on-k8s",
+      upstream: { ...hosted.upstream, package: "tools" },
     });
-    expect(((await hosted.json()) as { error: { code: string } }).error.code).toBe("unsupported_environment");
+    expect(((await packaged.json()) as { error: { code: string } }).error.code).toBe(
+      "unsupported_environment",
+    );
+    await admin.json("DELETE", "/instances/on-k8s", undefined, 204);
   });
 
   it("reports an unreachable Docker engine, refuses bad settings and unknown environments, and deletion while used", async () => {

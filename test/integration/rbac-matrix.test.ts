@@ -14,6 +14,14 @@ import { temporaryDatabase } from "../helpers/postgres.js";
 const ROLES = BUILT_IN_ROLES.map((r) => r.name);
 const PASSWORD = "matrix password for every role 7";
 
+/** Routes the matrix must reach with the access they declare (the monitoring read API, among others). */
+const MUST_COVER: Record<string, string> = {
+  "GET /api/v1/stats/overview": "instance:read",
+  "GET /api/v1/stats/calls": "instance:read",
+  "GET /api/v1/instances/:name/calls": "instance:read",
+  "GET /api/v1/instances/:name/sessions": "instance:read",
+};
+
 /** Routes that end the caller's own session run last, so the rest of the row still has a session. */
 const SESSION_ENDING = new Set(["POST /api/v1/auth/logout", "POST /api/v1/auth/sessions/revoke-all"]);
 
@@ -68,6 +76,8 @@ for (const backend of ["pglite", "postgres"] as const) {
           Number(SESSION_ENDING.has(`${b.method} ${b.url}`)),
       );
       expect(routes.length).toBeGreaterThanOrEqual(30);
+      const declared = Object.fromEntries(routes.map((r) => [`${r.method} ${r.url}`, r.access]));
+      for (const [route, access] of Object.entries(MUST_COVER)) expect(declared[route], route).toBe(access);
       const auditBefore = (await box
         .api("GET", "/audit?action=access.denied&limit=1")
         .then((r) => r.json())) as {

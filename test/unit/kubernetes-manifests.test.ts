@@ -42,7 +42,8 @@ describe("Kubernetes objects", () => {
     expect(resourceName("x".repeat(64)).length).toBeLessThanOrEqual(63);
     for (const object of Object.values(objects)) {
       expect(object.metadata).toMatchObject({ name, namespace: "mcp" });
-      expect(object.metadata.labels["io.mcpbox/instance"]).toBe("fs.tools_1");
+      expect(object.metadata.labels["io.mcpbox/instance"]).toBe(name);
+      expect(object.metadata.annotations["io.mcpbox/instance-name"]).toBe("Fs.Tools_1");
     }
   });
 
@@ -80,15 +81,32 @@ describe("Kubernetes objects", () => {
     expect(main.envFrom).toEqual([{ secretRef: { name: objects.secret.metadata.name } }]);
   });
 
+  it("replace the pod (not roll it) when its pod annotations change, so one bridge token is live", () => {
+    const rolled = kubernetesObjects(instance, limits, target, "t", { "io.mcpbox/spec": "abc" });
+    expect(rolled.deployment.spec.strategy).toEqual({ type: "Recreate" });
+    expect(rolled.deployment.spec.template.metadata.annotations).toEqual({ "io.mcpbox/spec": "abc" });
+    expect(
+      kubernetesObjects(instance, { ...limits, nodePath: "/usr/bin/node" }, target, "t").deployment.spec
+        .template.spec.containers[0]!.command[0],
+    ).toBe("/usr/bin/node");
+  });
+
   it("expose only the bridge port, to MCPBox only", () => {
     expect(objects.service.spec).toMatchObject({
       type: "ClusterIP",
       ports: [{ port: 8000, targetPort: "mcp" }],
     });
     expect(objects.service.spec.selector).toEqual(objects.deployment.spec.selector.matchLabels);
-    expect(objects.networkPolicy?.spec.ingress[0]?.from[0]?.podSelector.matchLabels).toEqual({
-      "io.mcpbox/component": "gateway",
-    });
+    expect(objects.networkPolicy?.spec.ingress[0]?.from).toEqual([
+      { podSelector: { matchLabels: { "io.mcpbox/component": "gateway" } }, namespaceSelector: {} },
+    ]);
+    const withCidrs = kubernetesObjects(
+      instance,
+      limits,
+      { ...target, allowedSourceCidrs: ["10.0.0.0/24"] },
+      "t",
+    );
+    expect(withCidrs.networkPolicy?.spec.ingress[0]?.from[1]).toEqual({ ipBlock: { cidr: "10.0.0.0/24" } });
     expect(kubernetesObjects(instance, limits, { ...target, networkPolicy: false }, "t")).not.toHaveProperty(
       "networkPolicy",
     );
