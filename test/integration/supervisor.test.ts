@@ -567,7 +567,7 @@ describe("hosted stdio supervisor", () => {
       true,
       true,
     ]);
-  });
+  }, 120_000); // starts its own server, which takes long while the browser tests run beside it
 });
 
 /** Crashes the client's upstream and waits until the session answers again. */
