@@ -4,11 +4,15 @@ import { LoginPage } from "../pages/auth/Login";
 import { TwoFactorSetupPage } from "../pages/auth/TwoFactorSetup";
 import { rootRoute } from "./root";
 
+/** Where to go once signed in: a path inside the console only ("//host" would leave it). */
+const nextPath = (value: unknown): string | undefined =>
+  typeof value === "string" && value.startsWith("/") && !value.startsWith("//") ? value : undefined;
+
 export const loginRoute = createRoute({
   getParentRoute: () => rootRoute,
   path: "/login",
   validateSearch: (search: Record<string, unknown>): { next?: string; expired?: boolean } => ({
-    next: typeof search.next === "string" && search.next.startsWith("/") ? search.next : undefined,
+    next: nextPath(search.next),
     expired: search.expired === true || search.expired === "true" ? true : undefined,
   }),
   component: LoginPage,
@@ -17,6 +21,9 @@ export const loginRoute = createRoute({
 export const changePasswordRoute = createRoute({
   getParentRoute: () => rootRoute,
   path: "/change-password",
+  validateSearch: (search: Record<string, unknown>): { next?: string } => ({
+    next: nextPath(search.next),
+  }),
   component: ChangePasswordPage,
 });
 

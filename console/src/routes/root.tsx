@@ -21,7 +21,8 @@ export const appRoute = createRoute({
   beforeLoad: async ({ context, location }) => {
     try {
       const me = await context.queryClient.ensureQueryData(meQuery);
-      if (me.user?.mustChangePassword) throw redirect({ to: "/change-password" });
+      if (me.user?.mustChangePassword)
+        throw redirect({ to: "/change-password", search: { next: location.href } });
       if (me.twoFactorEnrolmentRequired) throw redirect({ to: "/two-factor-setup" });
     } catch (error) {
       if (error instanceof ApiError && error.status === 401) {

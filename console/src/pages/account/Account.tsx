@@ -51,7 +51,11 @@ export function AccountPage() {
             {me?.user?.twoFactorEnabled ? t("twoFactor.enabled") : t("twoFactor.disabled")}
           </p>
           <div className="flex flex-wrap gap-2">
-            <Link to="/change-password" className="text-sm text-indigo-600 underline">
+            <Link
+              to="/change-password"
+              search={{ next: "/account" }}
+              className="text-sm text-indigo-600 underline"
+            >
               {t("account.changePassword")}
             </Link>
             {!me?.user?.twoFactorEnabled && (

@@ -1,5 +1,5 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { useNavigate } from "@tanstack/react-router";
+import { useNavigate, useSearch } from "@tanstack/react-router";
 import { type FormEvent, useState } from "react";
 import { Button, ErrorBanner, Field, Input, Notice } from "../../components/ui";
 import { useI18n } from "../../i18n";
@@ -11,6 +11,7 @@ import { AuthFrame } from "./AuthFrame";
 export function ChangePasswordPage() {
   const { t } = useI18n();
   const navigate = useNavigate();
+  const search = useSearch({ from: "/change-password" });
   const queryClient = useQueryClient();
   const me = useQuery(meQuery);
   const [current, setCurrent] = useState("");
@@ -30,7 +31,7 @@ export function ChangePasswordPage() {
     try {
       await api.post("/auth/password", { currentPassword: current, newPassword: next });
       await queryClient.invalidateQueries({ queryKey: ["me"] });
-      await navigate({ to: "/" });
+      await navigate({ to: search.next ?? "/" });
     } catch (caught) {
       setError(caught);
     } finally {

@@ -32,7 +32,7 @@ export function LoginPage() {
     }
     setCsrfToken(answer.csrfToken ?? null);
     queryClient.clear();
-    if (answer.mustChangePassword) await navigate({ to: "/change-password" });
+    if (answer.mustChangePassword) await navigate({ to: "/change-password", search: { next: search.next } });
     else await navigate({ to: search.next ?? "/" });
   };
 
