@@ -41,7 +41,7 @@ export function spawnUntil(
     const timer = setTimeout(() => {
       void stop();
       reject(new Error(`timed out waiting for ${ready} from ${command} ${args.join(" ")}:\n${output}`));
-    }, options.timeoutMs ?? 30_000);
+    }, options.timeoutMs ?? 120_000);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       const match = ready.exec(output);

@@ -90,5 +90,5 @@ describe("backup and restore", () => {
     await expect(cli("restore", file, "--data-dir", target)).rejects.toThrow(/not empty/);
     const replaced = await cli("restore", file, "--data-dir", target, "--replace");
     expect(replaced.stdout).toMatch(/restored departments 2/);
-  }, 120_000);
+  }, 240_000);
 });

@@ -53,7 +53,7 @@ describe("mcpbox CLI", () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "mcpbox-cli-"));
     server = await serve(join(dir, "data"), writeJson(dir, "claude_desktop_config.json", config()));
-  }, 60_000);
+  });
   afterAll(() => server?.stop());
 
   it("runs through npx in the checkout", async () => {
@@ -125,7 +125,7 @@ describe("mcpbox CLI", () => {
       headers: { authorization: `Bearer ${ADMIN}` },
     });
     expect(await instances.text()).toContain('"name":"imported"');
-  }, 60_000);
+  });
 
   it("refuses to start with a bad config file, naming the entry and field", async () => {
     const bad = writeJson(dir, "bad.json", { mcpServers: { broken: { command: "node", argz: [] } } });

@@ -137,7 +137,7 @@ describe("Docker runtime", () => {
       processes: number;
     };
     expect(shown).toMatchObject({ status: "running", processes: 1 });
-  }, 30_000);
+  });
 
   it("stops a container that runs past its time limit, and removes a stopped instance's container", async (ctx) => {
     if (!available) return ctx.skip("no Docker engine");
@@ -162,7 +162,7 @@ describe("Docker runtime", () => {
       lines: { line: string }[];
     };
     expect(logs.lines.some((l) => /mcpbox bridge listening/.test(l.line))).toBe(true);
-  }, 30_000);
+  });
 
   it("passes the conformance suite through a container", async (ctx) => {
     if (!available) return ctx.skip("no Docker engine");
@@ -193,7 +193,7 @@ describe("Docker runtime", () => {
     expect(shown.status).toBe("startup-timeout");
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(await containersOf("never-ready")).toHaveLength(0);
-  }, 30_000);
+  });
 
   it("runs an instance on a configured Docker environment, and tests its engine", async (ctx) => {
     if (!available) return ctx.skip("no Docker engine");
@@ -278,7 +278,7 @@ describe("Docker runtime", () => {
       rmSync(shared, { recursive: true, force: true });
       rmSync(outside, { recursive: true, force: true });
     }
-  }, 60_000);
+  });
 
   it("runs an instance from a code package mounted read-only at /app", async (ctx) => {
     if (!available) return ctx.skip("no Docker engine");

@@ -62,7 +62,7 @@ for (const backend of ["pglite", "postgres"] as const) {
         );
         clients.set(role, client);
       }
-    }, 60_000);
+    });
     afterAll(async () => {
       await box?.close();
       await database?.drop();
