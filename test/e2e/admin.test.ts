@@ -95,7 +95,7 @@ describe.skipIf(!browserAvailable)("web console: administration", () => {
     const secret = page.getByRole("dialog", { name: "User created" });
     veraFirstPassword = (await secret.getByTestId("one-time-password").textContent()) ?? "";
     expect(veraFirstPassword).toMatch(/^[\w-]{20,}$/);
-    await expect(secret.getByRole("button", { name: "Copy" }).isVisible()).resolves.toBe(true);
+    await secret.getByRole("button", { name: "Copy" }).waitFor();
     await screenshot(page, "user-created");
     await secret.getByRole("button", { name: "I have copied it" }).click();
     await expect(secret.count()).resolves.toBe(0);

@@ -82,7 +82,7 @@ describe.skipIf(!browserAvailable)("web console: sign-in and session", () => {
 
   it("switches the language and the theme, and remembers both", async () => {
     await page.getByLabel("Language").selectOption("zh-CN");
-    await expect(page.getByRole("heading", { name: "我的账户" }).isVisible()).resolves.toBe(true);
+    await page.getByRole("heading", { name: "我的账户" }).waitFor();
     expect(await page.evaluate(() => document.documentElement.lang)).toBe("zh-CN");
     const themeButton = page.getByRole("button", { name: /主题/ });
     while (!(await page.evaluate(() => document.documentElement.classList.contains("dark")))) {
@@ -90,17 +90,25 @@ describe.skipIf(!browserAvailable)("web console: sign-in and session", () => {
     }
     await screenshot(page, "account-zh-dark");
     await page.reload();
-    await expect(page.getByRole("heading", { name: "我的账户" }).isVisible()).resolves.toBe(true);
+    await page.getByRole("heading", { name: "我的账户" }).waitFor();
     expect(await page.evaluate(() => document.documentElement.classList.contains("dark"))).toBe(true);
     // API errors come back in the chosen language too.
+    await page.goto(`${server.url}/change-password?next=%2Faccount`);
+    await page.getByLabel("当前密码").fill("not my password at all");
+    await page.getByLabel("新密码", { exact: true }).fill("another strong passphrase");
+    await page.getByLabel("再次输入新密码").fill("another strong passphrase");
+    await page.getByRole("button", { name: "保存" }).click();
+    await expect(page.getByRole("alert").textContent()).resolves.toContain("密码错误");
+    await page.goto(`${server.url}/account`);
     await page.getByLabel("语言").selectOption("en");
+    await page.getByRole("heading", { name: "My account" }).waitFor();
   });
 
   it("fits a narrow screen: the navigation becomes a menu", async () => {
     await page.setViewportSize({ width: 390, height: 800 });
-    await expect(page.getByRole("link", { name: "My account" }).isVisible()).resolves.toBe(false);
+    await expect.poll(() => page.getByRole("link", { name: "My account" }).isVisible()).toBe(false);
     await page.getByRole("button", { name: "Menu" }).click();
-    await expect(page.getByRole("link", { name: "My account" }).isVisible()).resolves.toBe(true);
+    await page.getByRole("link", { name: "My account" }).waitFor();
     await screenshot(page, "account-narrow");
   });
 });

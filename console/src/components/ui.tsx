@@ -13,8 +13,11 @@ import {
 import { useI18n } from "../i18n";
 import { errorText } from "../lib/api";
 
-type Variant = "primary" | "secondary" | "danger" | "ghost";
-const variants: Record<Variant, string> = {
+export type Variant = "primary" | "secondary" | "danger" | "ghost";
+/** The look of a button, shared with ButtonLink so a link styled as a button matches exactly. */
+export const buttonBase =
+  "inline-flex items-center justify-center gap-1.5 rounded-md px-3 py-1.5 text-sm font-medium transition";
+export const variants: Record<Variant, string> = {
   primary: "bg-indigo-600 text-white hover:bg-indigo-500 disabled:bg-indigo-400",
   secondary:
     "border border-slate-300 bg-white text-slate-800 hover:bg-slate-100 dark:border-slate-600 dark:bg-slate-800 dark:text-slate-100 dark:hover:bg-slate-700",
@@ -35,7 +38,8 @@ export function Button({
       {...rest}
       disabled={rest.disabled || busy}
       className={clsx(
-        "inline-flex items-center justify-center gap-1.5 rounded-md px-3 py-1.5 text-sm font-medium transition disabled:cursor-not-allowed disabled:opacity-70",
+        buttonBase,
+        "disabled:cursor-not-allowed disabled:opacity-70",
         variants[variant],
         className,
       )}

@@ -5,7 +5,8 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
-    readonly details?: { path: string; message: string }[],
+    /** Field-level problems: a request path (validation) or a template variable. */
+    readonly details?: { path?: string; variable?: string; message: string }[],
   ) {
     super(message);
   }
@@ -104,7 +105,12 @@ export const api = {
 /** A readable sentence for any error the console shows. */
 export function errorText(error: unknown): string {
   if (error instanceof ApiError) {
-    const fields = error.details?.map((d) => (d.path ? `${d.path}: ${d.message}` : d.message)).join("; ");
+    const fields = error.details
+      ?.map((d) => {
+        const where = d.path || d.variable;
+        return where ? `${where}: ${d.message}` : d.message;
+      })
+      .join("; ");
     return fields ? `${error.message} (${fields})` : error.message;
   }
   return error instanceof Error ? error.message : String(error);

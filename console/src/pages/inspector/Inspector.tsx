@@ -2,6 +2,7 @@ import { useQuery } from "@tanstack/react-query";
 import { getRouteApi, Link, useNavigate } from "@tanstack/react-router";
 import { Plug, PlugZap } from "lucide-react";
 import { useEffect, useState } from "react";
+import { Tabs } from "../../components/Tabs";
 import {
   Badge,
   Button,
@@ -17,7 +18,6 @@ import { useI18n } from "../../i18n";
 import { api } from "../../lib/api";
 import { useSession } from "../../lib/session";
 import { type InstanceView, instanceKeys, type Page } from "../instances/api";
-import { Tabs } from "../instances/Tabs";
 import { useMcpConnection } from "./connection";
 import { MessagesPanel, NotificationsPanel } from "./EventsPanel";
 import { PromptsPanel } from "./PromptsPanel";

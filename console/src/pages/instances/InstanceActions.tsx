@@ -2,12 +2,12 @@ import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useNavigate } from "@tanstack/react-router";
 import { Bug, Play, Plug, RotateCcw, Square, Trash2 } from "lucide-react";
 import { useState } from "react";
+import { ButtonLink } from "../../components/ButtonLink";
 import { Button, ConfirmDialog, ErrorBanner } from "../../components/ui";
 import { useI18n } from "../../i18n";
 import { api } from "../../lib/api";
 import { useSession } from "../../lib/session";
 import { type InstanceView, instanceKeys, path } from "./api";
-import { ButtonLink } from "./ButtonLink";
 import { ConnectDialog } from "./ConnectDialog";
 
 type Operation = "start" | "stop" | "restart" | "delete";

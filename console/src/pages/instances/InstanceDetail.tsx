@@ -2,6 +2,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { getRouteApi, Link } from "@tanstack/react-router";
 import { ArrowLeft } from "lucide-react";
 import { type ReactNode, useState } from "react";
+import { Tabs } from "../../components/Tabs";
 import { Badge, Card, ErrorBanner, Notice, PageHeader, Spinner } from "../../components/ui";
 import { useI18n } from "../../i18n";
 import { api } from "../../lib/api";
@@ -13,7 +14,6 @@ import { InstanceForm } from "./InstanceForm";
 import { LogPanel } from "./LogPanel";
 import { ProbePanel } from "./ProbePanel";
 import { StatusBadge } from "./StatusBadge";
-import { Tabs } from "./Tabs";
 
 const route = getRouteApi("/app/instances/$name");
 type Tab = "overview" | "tools" | "activity" | "logs" | "settings";

@@ -2,6 +2,7 @@ import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { getRouteApi, Link, useNavigate } from "@tanstack/react-router";
 import { Plus } from "lucide-react";
 import { useEffect, useRef, useState } from "react";
+import { ButtonLink } from "../../components/ButtonLink";
 import {
   Badge,
   Button,
@@ -29,7 +30,6 @@ import {
   TRANSPORTS,
   transportOf,
 } from "./api";
-import { ButtonLink } from "./ButtonLink";
 import { StatusBadge, statusLabel } from "./StatusBadge";
 
 const route = getRouteApi("/app/instances");

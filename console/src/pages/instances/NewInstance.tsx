@@ -1,13 +1,13 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { Link, useNavigate } from "@tanstack/react-router";
 import { useState } from "react";
+import { Tabs } from "../../components/Tabs";
 import { Notice, PageHeader } from "../../components/ui";
 import { useI18n } from "../../i18n";
 import { api } from "../../lib/api";
 import { type InstanceView, instanceKeys } from "./api";
 import { ImportForm } from "./ImportForm";
 import { InstanceForm } from "./InstanceForm";
-import { Tabs } from "./Tabs";
 
 /** A new instance from a form, or several from a pasted mcpServers document. */
 export function NewInstance() {

@@ -164,11 +164,12 @@ export function fieldErrors(error: unknown): Partial<Record<FieldName, string>> 
   const out: Partial<Record<FieldName, string>> = {};
   if (!(error instanceof ApiError) || !Array.isArray(error.details)) return out;
   for (const detail of error.details) {
-    if (typeof detail?.path !== "string") continue;
-    const field = FIELD_OF.find(([pattern]) => pattern.test(detail.path))?.[1];
+    const path = detail.path;
+    if (typeof path !== "string") continue;
+    const field = FIELD_OF.find(([pattern]) => pattern.test(path))?.[1];
     if (!field) continue;
     // An env or header key in the path tells which row is wrong.
-    const key = /^upstream\.(env|headers)\.(.+)$/.exec(detail.path)?.[2];
+    const key = /^upstream\.(env|headers)\.(.+)$/.exec(path)?.[2];
     const message = key ? `${key}: ${detail.message}` : detail.message;
     out[field] = out[field] ? `${out[field]}; ${message}` : message;
   }

@@ -18,7 +18,7 @@ function fieldErrorsOf(error: unknown): { name?: string; variables: Record<strin
   const variables: Record<string, string> = {};
   let name: string | undefined;
   if (!(error instanceof ApiError)) return { variables };
-  for (const detail of (error.details ?? []) as { variable?: string; path?: string; message: string }[]) {
+  for (const detail of error.details ?? []) {
     if (detail.variable) variables[detail.variable] = detail.message;
     else if (detail.path === "name") name = detail.message;
     else if (detail.path?.startsWith("variables.")) variables[detail.path.slice(10)] = detail.message;
