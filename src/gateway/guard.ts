@@ -16,6 +16,13 @@ function hostname(hostHeader: string): string {
   return hostHeader.split(":")[0].toLowerCase();
 }
 
+/** The Host header as URL.host would spell it for this scheme (default ports dropped, lower case). */
+function normalizedHost(protocol: string, hostHeader: string): string {
+  const host = hostHeader.toLowerCase();
+  const defaultPort = protocol === "https:" ? ":443" : protocol === "http:" ? ":80" : undefined;
+  return defaultPort && host.endsWith(defaultPort) ? host.slice(0, -defaultPort.length) : host;
+}
+
 function isLoopbackListen(host: string): boolean {
   return LOOPBACK_NAMES.has(host) || host.startsWith("127.");
 }
@@ -46,5 +53,10 @@ export function checkOriginAndHost(
     return `Origin "${origin}" is not allowed`;
   }
   if (LOOPBACK_NAMES.has(parsed.hostname) || parsed.hostname.startsWith("127.")) return undefined;
+  // The console's own pages (the Inspector) call the gateway same-origin. The Host check above already
+  // refused rebinding names, so a page whose origin is the Host it reached is MCPBox's own.
+  if (headers.host && parsed.host.toLowerCase() === normalizedHost(parsed.protocol, headers.host)) {
+    return undefined;
+  }
   return `Origin "${origin}" is not allowed`;
 }

@@ -28,6 +28,29 @@ describe("Origin / Host validation", () => {
     ).toBeUndefined();
   });
 
+  it("accepts the console's own origin, the Host it reached, once that Host passed its own check", () => {
+    const listed = { allowedOrigins: [], allowedHosts: ["mcp.example.com"], listenHost: "0.0.0.0" };
+    const own = { host: "mcp.example.com", origin: "https://mcp.example.com" };
+    expect(checkOriginAndHost(listed, own)).toBeUndefined();
+    expect(
+      checkOriginAndHost(listed, { host: "mcp.example.com:443", origin: "https://mcp.example.com" }),
+    ).toBeUndefined();
+    expect(
+      checkOriginAndHost(listed, { host: "mcp.example.com:8800", origin: "http://mcp.example.com:8800" }),
+    ).toBeUndefined();
+    // Another port or scheme-default mismatch is another origin.
+    expect(
+      checkOriginAndHost(listed, { host: "mcp.example.com:8800", origin: "https://mcp.example.com" }),
+    ).toMatch(/Origin/);
+    expect(
+      checkOriginAndHost(listed, { host: "mcp.example.com", origin: "https://other.example.com" }),
+    ).toMatch(/Origin/);
+    // A rebinding name never gets that far on a loopback listener.
+    expect(
+      checkOriginAndHost(loopback, { host: "evil.example:8800", origin: "http://evil.example:8800" }),
+    ).toMatch(/Host/);
+  });
+
   it("on a public listener accepts configured hosts only when a list is given", () => {
     const open = { allowedOrigins: [], allowedHosts: [], listenHost: "0.0.0.0" };
     expect(checkOriginAndHost(open, { host: "mcp.example.com" })).toBeUndefined();
