@@ -98,6 +98,7 @@ export async function createServer(
   const monitor: ContainerMonitor = new ContainerMonitor(
     containerRuntimes,
     (): Instance[] => instances?.list() ?? [],
+    (instance) => upstreams.containerSpec(instance),
     (instance, from, to, detail) => onContainerChange(instance, from, to, detail),
     () => clock.now().getTime(),
   );

@@ -169,8 +169,12 @@ export class EnvironmentService {
       .map((i) => i.name);
   }
 
-  /** Every container runtime made so far (for removals by label). */
+  /**
+   * The container runtime of every Docker and Kubernetes environment, for removals by label: after a restart
+   * of MCPBox, an instance's containers must go even if nothing has used its environment yet.
+   */
   allRuntimes(): ContainerRuntime[] {
+    for (const env of this.cache) this.containerRuntime(env.name);
     return [...this.runtimes.values()];
   }
 

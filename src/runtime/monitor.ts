@@ -34,6 +34,8 @@ export class ContainerMonitor {
     string,
     ContainerState & { crashes: number[]; nextAttempt: number; startedAt?: number }
   >();
+  /** Instances whose leftover workload (from before a restart of MCPBox) has been looked for. */
+  private readonly swept = new Set<string>();
   private timer?: NodeJS.Timeout;
   private ticking = false;
 
@@ -44,6 +46,8 @@ export class ContainerMonitor {
       all(): ContainerRuntime[];
     },
     private readonly instances: () => Instance[],
+    /** The container settings of an instance, its code package resolved (what the gateway starts it with). */
+    private readonly specOf: (instance: Instance) => ContainerSpec,
     private readonly onChange: (
       instance: string,
       from: ContainerStatus | undefined,
@@ -85,6 +89,7 @@ export class ContainerMonitor {
   forget(name: string, status: ContainerStatus = "stopped"): void {
     if (this.states.has(name)) this.set(name, status);
     this.states.delete(name);
+    this.swept.delete(name);
   }
 
   async tick(): Promise<void> {
@@ -107,8 +112,29 @@ export class ContainerMonitor {
           this.set(name, state.status, `status unknown: ${(error as Error).message.slice(0, 300)}`);
         }
       }
+      await this.sweep(byName.values());
     } finally {
       this.ticking = false;
+    }
+  }
+
+  /**
+   * Containers outlive MCPBox (a restart, a crash): the first time an instance is seen, a workload it left
+   * running is adopted and watched from then on, and one of a stopped instance is removed.
+   */
+  private async sweep(instances: Iterable<Instance>): Promise<void> {
+    for (const instance of instances) {
+      if (this.swept.has(instance.name) || this.states.has(instance.name)) continue;
+      const runtime = this.runtimes.of(instance.runtime.environment);
+      if (!runtime) continue;
+      try {
+        if (!instance.enabled) await runtime.remove(instance.name);
+        else if (["running", "starting"].includes((await runtime.state(instance.name)).phase))
+          this.started(instance.name);
+        this.swept.add(instance.name);
+      } catch {
+        // The engine or cluster did not answer: look again on the next tick.
+      }
     }
   }
 
@@ -158,7 +184,7 @@ export class ContainerMonitor {
     if (now < state.nextAttempt) return;
     this.set(instance.name, "restarting");
     try {
-      await runtime.ensure(instance, instance.runtime as ContainerSpec);
+      await runtime.ensure(instance, this.specOf(instance));
       state.restarts++;
       state.startedAt = this.now();
       this.set(instance.name, "running");

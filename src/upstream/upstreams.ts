@@ -60,6 +60,11 @@ export class Upstreams {
     });
   }
 
+  /** The container settings of an instance, with its code package resolved to a host directory. */
+  containerSpec(instance: Instance): ContainerSpec {
+    return { ...(instance.runtime as ContainerSpec), packageDir: this.resolvePackage(instance).packageDir };
+  }
+
   /** Starts (or finds) an instance's container and tells the monitor, which keeps it running from then on. */
   async startContainer(instance: Instance) {
     const environment = instance.runtime.environment;
@@ -68,8 +73,7 @@ export class Upstreams {
       throw new UpstreamRefusedError(`environment "${environment}" cannot run containers on this server`);
     }
     try {
-      const { packageDir } = this.resolvePackage(instance);
-      const endpoint = await runtime.ensure(instance, { ...(instance.runtime as ContainerSpec), packageDir });
+      const endpoint = await runtime.ensure(instance, this.containerSpec(instance));
       this.containers.monitor.started(instance.name);
       return endpoint;
     } catch (error) {

@@ -44,6 +44,17 @@ async function containersOf(name: string) {
   return docker.listContainers({ all: true, filters: { label: [`io.mcpbox.instance=${name}`] } });
 }
 
+/** The instance's running container once it is another one than `previousId` (the monitor replaced it). */
+async function waitForRunning(name: string, previousId: string, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const running = (await containersOf(name)).filter((c) => c.State === "running");
+    if (running.length === 1 && running[0]!.Id !== previousId) return running[0]!;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`no new running container for ${name} within ${timeoutMs} ms`);
+}
+
 beforeAll(async () => {
   available = await dockerAvailable();
   if (!available) {
@@ -306,7 +317,49 @@ describe("Docker runtime", () => {
     expect(inspected.Config.WorkingDir).toBe("/app");
     expect(inspected.Mounts.find((m) => m.Destination === "/app")?.RW).toBe(false);
     await disconnect(client);
+
+    // The monitor's restart of a crashed container mounts the package again.
+    await docker.getContainer(info!.Id).kill();
+    const restarted = await waitForRunning("from-package-docker", info!.Id);
+    const again = await docker.getContainer(restarted.Id).inspect();
+    expect(again.Mounts.find((m) => m.Destination === "/app")?.RW).toBe(false);
+    const after = await connectClient(box.mcpUrl("from-package-docker"));
+    expect(JSON.stringify(await after.callTool({ name: "test_simple_text", arguments: {} }))).toMatch(
+      /simple text/i,
+    );
+    await disconnect(after);
     await box.box.upstreams.release("from-package-docker");
+  });
+
+  it("after a restart of MCPBox, watches the containers it left running and removes a stopped instance's", async (ctx) => {
+    if (!available) return ctx.skip("no Docker engine");
+    const survivor = containerInstance("survivor");
+    const stopped = containerInstance("left-behind");
+    const before = await startBox([survivor, stopped]);
+    for (const name of ["survivor", "left-behind"]) {
+      await disconnect(await connectClient(before.mcpUrl(name)));
+    }
+    await before.close();
+    // Containers outlive the server that made them.
+    const [left] = await containersOf("survivor");
+    expect(left?.State).toBe("running");
+    expect(await containersOf("left-behind")).toHaveLength(1);
+
+    const after = await startBox([survivor, { ...stopped, enabled: false }]);
+    try {
+      const deadline = Date.now() + 30_000;
+      while (Date.now() < deadline && (await containersOf("left-behind")).length > 0) {
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+      expect(await containersOf("left-behind")).toHaveLength(0);
+      // The survivor is watched again: killed, it is restarted without any session asking for it.
+      await docker.getContainer(left!.Id).kill();
+      await waitForRunning("survivor", left!.Id);
+    } finally {
+      await after.box.upstreams.release("survivor");
+      await after.close();
+    }
+    expect(await containersOf("survivor")).toHaveLength(0);
   });
 
   it("refuses images outside the allowlist", async (ctx) => {
