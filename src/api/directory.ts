@@ -36,9 +36,21 @@ export function directoryRoutes(deps: { directory: DirectoryService; audit: Audi
       }),
     );
 
-    app.get("/roles", { config: { access: "role:read", summary: "List roles" } }, async () => ({
-      items: directory.listRoles().map(presentRole),
-    }));
+    app.get(
+      "/roles",
+      {
+        config: { access: "role:read", summary: "List roles, each with how many users hold it (userCount)" },
+      },
+      async () => {
+        const counts = await directory.roleUserCounts();
+        return {
+          items: directory.listRoles().map((role) => ({
+            ...presentRole(role),
+            userCount: counts.get(role.id) ?? 0,
+          })),
+        };
+      },
+    );
     app.post(
       "/roles",
       { config: { access: "role:write", body: roleInputSchema, summary: "Create a role" } },
@@ -87,7 +99,13 @@ export function directoryRoutes(deps: { directory: DirectoryService; audit: Audi
     );
     app.delete(
       "/roles/:id",
-      { config: { access: "role:delete", params: idParams, summary: "Delete an unused custom role" } },
+      {
+        config: {
+          access: "role:delete",
+          params: idParams,
+          summary: "Delete a custom role nobody holds (409 says how many do)",
+        },
+      },
       async (request, reply) => {
         const { id } = idParams.parse(request.params);
         await directory.deleteRole(id);
@@ -98,10 +116,21 @@ export function directoryRoutes(deps: { directory: DirectoryService; audit: Audi
 
     app.get(
       "/departments",
-      { config: { access: "department:read", summary: "List departments (a tree by parentId)" } },
-      async () => ({
-        items: directory.listDepartments().map(presentDepartment),
-      }),
+      {
+        config: {
+          access: "department:read",
+          summary: "List departments (a tree by parentId), each with its own members' count (userCount)",
+        },
+      },
+      async () => {
+        const counts = await directory.departmentUserCounts();
+        return {
+          items: directory.listDepartments().map((department) => ({
+            ...presentDepartment(department),
+            userCount: counts.get(department.id) ?? 0,
+          })),
+        };
+      },
     );
     app.post(
       "/departments",
@@ -139,7 +168,13 @@ export function directoryRoutes(deps: { directory: DirectoryService; audit: Audi
     );
     app.delete(
       "/departments/:id",
-      { config: { access: "department:delete", params: idParams, summary: "Delete an empty department" } },
+      {
+        config: {
+          access: "department:delete",
+          params: idParams,
+          summary: "Delete an empty department (409 says how many users or instances it has)",
+        },
+      },
       async (request, reply) => {
         const { id } = idParams.parse(request.params);
         await directory.deleteDepartment(id);

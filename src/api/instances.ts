@@ -2,7 +2,6 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import { z } from "zod";
 import { canOn, type Permission } from "../auth/permissions.js";
 import type { AuditService } from "../control/audit.js";
-import { NotFoundError } from "../control/errors.js";
 import {
   type Instance,
   instanceNameSchema,
@@ -15,6 +14,7 @@ import type { InstanceService } from "../control/instances.js";
 import type { UpstreamStatus } from "../upstream/upstreams.js";
 import { auditSuccess } from "./authn.js";
 import { pageFields, pageOf, searchField } from "./list-query.js";
+import { inScope } from "./scope.js";
 
 export const nameParams = z.strictObject({ name: instanceNameSchema });
 
@@ -30,11 +30,13 @@ export function namedInstanceInScope(
   name: string,
   permission: Permission,
 ) {
-  const instance = instances.get(name);
-  if (!instance || !canOn(request.principal!, permission, instances.ownership(name))) {
-    throw new NotFoundError(`no instance named "${name}"`);
-  }
-  return instance;
+  return inScope(
+    request,
+    permission,
+    instances.get(name),
+    () => instances.ownership(name),
+    `no instance named "${name}"`,
+  );
 }
 
 /** Every instance the caller's scope reaches for `permission`. */
@@ -60,7 +62,10 @@ const instanceListQuery = z.strictObject({
   sort: z.enum(["name", "-name", "status", "-status", "sessions", "-sessions"]).default("name"),
   ...pageFields,
 });
-/** Top-level fields of an instance; the merged result is validated whole by the service. */
+/**
+ * Top-level fields of an instance; `upstream` merges field by field, `runtime` replaces the stored one, and
+ * `null` clears a field (see InstanceService.update). The merged result is validated whole by the service.
+ */
 const instancePatchSchema = z.record(z.string(), z.unknown());
 
 /** What leaves the server about an instance: upstream env values and headers are write-only. */
@@ -181,7 +186,8 @@ export function instanceRoutes(deps: InstanceRouteDeps) {
           access: "instance:write",
           params: nameParams,
           body: instancePatchSchema,
-          summary: "Change an instance (partial; secrets sent back masked keep their value)",
+          summary:
+            "Change an instance (partial; null clears a field or restores its default; secrets sent back masked keep their value)",
         },
       },
       async (request) => {

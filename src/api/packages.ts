@@ -1,11 +1,12 @@
-import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { canOn } from "../auth/permissions.js";
 import type { AuditService } from "../control/audit.js";
-import { NotFoundError, RuleError } from "../control/errors.js";
+import { RuleError } from "../control/errors.js";
 import { packageNameSchema } from "../control/instance-model.js";
-import { type PackageService, presentPackage } from "../control/packages.js";
+import { type PackageRow, type PackageService, presentPackage } from "../control/packages.js";
 import { auditSuccess } from "./authn.js";
+import { byIdInScope } from "./scope.js";
 
 const idParams = z.strictObject({ id: z.uuid() });
 const fileParams = z.strictObject({ id: z.uuid(), "*": z.string().min(1).max(1024) });
@@ -34,15 +35,11 @@ function sniffFormat(data: Buffer, declared?: "zip" | "tar.gz" | "mcpb"): "zip" 
 }
 
 export function packageRoutes(deps: { packages: PackageService; audit: AuditService; maxBytes: number }) {
-  const load = async (
-    request: FastifyRequest,
-    permission: "package:read" | "package:write" | "package:delete",
-  ) => {
-    const { id } = z.object({ id: z.uuid() }).parse(request.params);
-    const row = await deps.packages.get(id);
-    if (!row || !canOn(request.principal!, permission, row)) throw new NotFoundError(`no package ${id}`);
-    return row;
-  };
+  const load = byIdInScope<PackageRow, "package:read" | "package:write" | "package:delete">(
+    "package",
+    (id) => deps.packages.get(id),
+    (row) => row,
+  );
 
   return async (app: FastifyInstance) => {
     app.addContentTypeParser(

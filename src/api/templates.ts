@@ -2,12 +2,14 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import { z } from "zod";
 import { canOn, type Principal } from "../auth/permissions.js";
 import type { AuditService } from "../control/audit.js";
-import { NotFoundError, RuleError } from "../control/errors.js";
+import { RuleError } from "../control/errors.js";
 import { registryTemplates } from "../control/registry.js";
 import { instantiateSchema, templateInputSchema, templatePatchSchema } from "../control/template-model.js";
 import { presentTemplate, type TemplateService } from "../control/templates.js";
+import type { TemplateRow } from "../store/template-repository.js";
 import { auditSuccess } from "./authn.js";
 import { pageFields, pageOf, searchField } from "./list-query.js";
+import { byIdInScope } from "./scope.js";
 
 const idParams = z.strictObject({ id: z.uuid() });
 const catalogParams = z.strictObject({ name: z.string().regex(/^[a-z0-9-]{1,64}$/) });
@@ -54,15 +56,11 @@ async function fetchServerJson(url: string): Promise<unknown> {
 }
 
 export function templateRoutes(deps: TemplateRouteDeps) {
-  const load = async (
-    request: FastifyRequest,
-    permission: "template:read" | "template:write" | "template:delete",
-  ) => {
-    const { id } = idParams.parse(request.params);
-    const row = await deps.templates.get(id);
-    if (!row || !canOn(request.principal!, permission, row)) throw new NotFoundError(`no template ${id}`);
-    return row;
-  };
+  const load = byIdInScope<TemplateRow, "template:read" | "template:write" | "template:delete">(
+    "template",
+    (id) => deps.templates.get(id),
+    (row) => row,
+  );
 
   /** Makes an instance from a template or catalog entry, owned by the caller, and audits it. */
   const instantiate = async (

@@ -2,12 +2,14 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import { z } from "zod";
 import { canEverywhere, canOn, PERMISSIONS, type Principal } from "../auth/permissions.js";
 import type { AuditService } from "../control/audit.js";
-import { ForbiddenError, NotFoundError } from "../control/errors.js";
+import { ForbiddenError } from "../control/errors.js";
 import { instanceNameSchema } from "../control/instance-model.js";
 import type { InstanceService } from "../control/instances.js";
 import { createTokenSchema, presentToken, type TokenService } from "../control/tokens.js";
+import type { TokenRow } from "../store/repositories.js";
 import { auditSuccess } from "./authn.js";
 import { pageFields, pageOf, searchField } from "./list-query.js";
+import { byIdInScope } from "./scope.js";
 
 const idParams = z.strictObject({ id: z.uuid() });
 const tokenListQuery = z.strictObject({
@@ -77,12 +79,11 @@ export async function issueToken(
 }
 
 export function tokenRoutes(deps: TokenRouteDeps) {
-  const load = async (request: FastifyRequest, permission: "token:read" | "token:delete") => {
-    const { id } = idParams.parse(request.params);
-    const row = await deps.tokens.get(id);
-    if (!row || !canOn(request.principal!, permission, row)) throw new NotFoundError(`no token ${id}`);
-    return row;
-  };
+  const load = byIdInScope<TokenRow, "token:read" | "token:delete">(
+    "token",
+    (id) => deps.tokens.get(id),
+    (row) => row,
+  );
   return async (app: FastifyInstance) => {
     app.post(
       "/tokens",

@@ -3,9 +3,10 @@ import { z } from "zod";
 import { verifyPassword } from "../auth/passwords.js";
 import type { TwoFactor } from "../auth/two-factor.js";
 import type { AuditService } from "../control/audit.js";
-import { NotFoundError, RuleError } from "../control/errors.js";
+import { RuleError } from "../control/errors.js";
 import type { UserService } from "../control/users.js";
 import { auditSuccess } from "./authn.js";
+import { userLoader } from "./users.js";
 
 const codeSchema = z.strictObject({ code: z.string().regex(/^\d{6}$/, "six digits") });
 const passwordSchema = z.strictObject({ password: z.string().min(1).max(256) });
@@ -18,6 +19,7 @@ export function twoFactorRoutes(deps: { twoFactor: TwoFactor; users: UserService
     if (!user) throw new RuleError("this credential has no user account", "no_user");
     return user;
   };
+  const loadUser = userLoader(deps.users);
   return async (app: FastifyInstance) => {
     app.post(
       "/auth/two-factor/enrol",
@@ -80,8 +82,8 @@ export function twoFactorRoutes(deps: { twoFactor: TwoFactor; users: UserService
       "/users/:id/reset-two-factor",
       { config: { access: "user:write", params: idParams, summary: "Reset a user's second factor" } },
       async (request, reply) => {
-        const { id } = idParams.parse(request.params);
-        if (!(await deps.users.get(id))) throw new NotFoundError(`no user ${id}`);
+        // Held to the caller's scope like every other change to a user.
+        const { id } = await loadUser(request, "user:write");
         await deps.twoFactor.disable(id);
         await auditSuccess(deps.audit, request, "user.two_factor_reset", { type: "user", id });
         return reply.code(204).send();

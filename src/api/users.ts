@@ -1,10 +1,10 @@
-import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import type { ConsoleSessions } from "../auth/console-sessions.js";
-import { canOn, departmentsFor, heldPermissions, type Principal } from "../auth/permissions.js";
+import { departmentsFor, heldPermissions, type Principal, type Scoped } from "../auth/permissions.js";
 import type { AuditService } from "../control/audit.js";
 import type { DirectoryService } from "../control/directory.js";
-import { ForbiddenError, NotFoundError } from "../control/errors.js";
+import { ForbiddenError } from "../control/errors.js";
 import {
   presentUser,
   type UserService,
@@ -14,6 +14,7 @@ import {
 } from "../control/users.js";
 import type { UserRow } from "../store/account-repositories.js";
 import { auditSuccess } from "./authn.js";
+import { byIdInScope } from "./scope.js";
 
 const idParams = z.strictObject({ id: z.uuid() });
 const resetSchema = z.strictObject({ password: z.string().max(256).optional() });
@@ -26,7 +27,11 @@ export interface UserRouteDeps {
 }
 
 /** Users as resources: their department decides who may see or change them; their own record is theirs. */
-const asScoped = (user: UserRow) => ({ ownerId: user.id, departmentId: user.departmentId });
+const asScoped = (user: UserRow): Scoped => ({ ownerId: user.id, departmentId: user.departmentId });
+
+/** The user of the route's `:id`, if the caller's scope reaches them for the permission; else a 404. */
+export const userLoader = (users: UserService) =>
+  byIdInScope<UserRow, "user:read" | "user:write" | "user:delete">("user", (id) => users.get(id), asScoped);
 
 export function userRoutes(deps: UserRouteDeps) {
   /** Refuses to hand out roles holding permissions the caller lacks (no privilege escalation). */
@@ -43,14 +48,7 @@ export function userRoutes(deps: UserRouteDeps) {
     }
   };
 
-  const load = async (request: FastifyRequest, permission: "user:read" | "user:write" | "user:delete") => {
-    const { id } = idParams.parse(request.params);
-    const user = await deps.users.get(id);
-    // Outside the caller's scope reads as absent: no probing for ids.
-    if (!user || !canOn(request.principal!, permission, asScoped(user)))
-      throw new NotFoundError(`no user ${id}`);
-    return user;
-  };
+  const load = userLoader(deps.users);
 
   return async (app: FastifyInstance) => {
     app.get(

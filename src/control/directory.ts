@@ -29,8 +29,12 @@ export const departmentInputSchema = z.strictObject({
 });
 export const departmentPatchSchema = departmentInputSchema.partial();
 
+export const roleNameSchema = z
+  .string()
+  .regex(/^[a-z][a-z0-9_-]{1,47}$/, "2–48 of a-z, 0-9, _ and -, starting with a letter");
+
 export const roleInputSchema = z.strictObject({
-  name: z.string().regex(/^[a-z][a-z0-9_-]{1,47}$/, "2–48 of a-z, 0-9, _ and -, starting with a letter"),
+  name: roleNameSchema,
   description: text(500).default(""),
   permissions: z.array(permissionSchema).max(100),
   dataScope: z.enum(DATA_SCOPES),
@@ -38,6 +42,9 @@ export const roleInputSchema = z.strictObject({
   requireTwoFactor: z.boolean().default(false),
 });
 export const rolePatchSchema = roleInputSchema.partial();
+
+/** "1 user", "3 users". */
+const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? "" : "s"}`;
 
 export function presentRole(row: RoleRow) {
   return {
@@ -134,13 +141,27 @@ export class DirectoryService {
     return row!;
   }
 
+  /** Users per department (its own members, not those of sub-departments), by id; computed by the store. */
+  departmentUserCounts(): Promise<Map<string, number>> {
+    return this.userRepo.countsByDepartment();
+  }
+
   async deleteDepartment(id: string): Promise<void> {
-    if (!this.department(id)) throw new NotFoundError(`no department ${id}`);
+    const current = this.department(id);
+    if (!current) throw new NotFoundError(`no department ${id}`);
     if (this.departments.some((d) => d.parentId === id)) {
       throw new ConflictError("the department has sub-departments; move or delete them first");
     }
-    if ((await this.userRepo.countInDepartment(id)) > 0 || this.countInstancesInDepartment(id) > 0) {
-      throw new ConflictError("the department still has users or instances");
+    const members = await this.userRepo.countInDepartment(id);
+    const instances = this.countInstancesInDepartment(id);
+    if (members > 0 || instances > 0) {
+      const held = [
+        ...(members > 0 ? [count(members, "user")] : []),
+        ...(instances > 0 ? [count(instances, "instance")] : []),
+      ];
+      throw new ConflictError(
+        `department "${current.name}" still has ${held.join(" and ")}; move or delete them first`,
+      );
     }
     if (this.roles.some((r) => r.scopeDepartmentIds.includes(id))) {
       throw new ConflictError("a role's custom scope names this department");
@@ -163,6 +184,11 @@ export class DirectoryService {
 
   role(id: string): RoleRow | undefined {
     return this.roles.find((r) => r.id === id);
+  }
+
+  /** Users holding each role, by id; computed by the store. */
+  roleUserCounts(): Promise<Map<string, number>> {
+    return this.userRepo.countsByRole();
   }
 
   rolesByName(names: string[]): RoleRow[] {
@@ -199,7 +225,12 @@ export class DirectoryService {
     const current = this.role(id);
     if (!current) throw new NotFoundError(`no role ${id}`);
     if (current.builtIn) throw new ForbiddenError(`built-in role "${current.name}" cannot be deleted`);
-    if ((await this.userRepo.countWithRole(id)) > 0) throw new ConflictError("the role is still assigned");
+    const holders = await this.userRepo.countWithRole(id);
+    if (holders > 0) {
+      throw new ConflictError(
+        `role "${current.name}" is still held by ${count(holders, "user")}; take it from them first`,
+      );
+    }
     await this.roleRepo.delete(id);
     await this.reload();
   }

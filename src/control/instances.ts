@@ -80,6 +80,9 @@ export class InstanceService {
   /**
    * Applies a partial change (merged over the stored definition, then validated whole). Secret values sent
    * back as the mask keep their stored value, so a client can edit an instance it only ever saw masked.
+   * `null` clears a field, at the top level and in `upstream` / `runtime`: an optional one (`upstream.cwd`,
+   * `runtime.image`…) is removed, one with a default (`upstream.env`, the timeouts…) gets it back, and a
+   * required one (`upstream.command`) fails validation like a missing one.
    * A changed definition ends the instance's sessions and processes; clients reconnect to the new one.
    */
   async update(
@@ -91,10 +94,12 @@ export class InstanceService {
     if (!current) throw new NotFoundError(`no instance named "${name}"`);
     if (patch.name !== undefined && patch.name !== name)
       throw new RuleError("an instance cannot be renamed", "rename");
-    const merged = { ...current, ...patch, name } as Record<string, unknown>;
-    if (patch.upstream && typeof patch.upstream === "object") {
-      merged.upstream = keepMaskedSecrets(patch.upstream as Record<string, unknown>, current.upstream);
+    const merged = withoutNulls({ ...current, ...patch, name });
+    if (isObject(patch.upstream)) {
+      merged.upstream = withoutNulls(keepMaskedSecrets(patch.upstream, current.upstream));
     }
+    // `runtime` is replaced whole (an omitted field is cleared too); `null` inside it clears the same way.
+    if (isObject(patch.runtime)) merged.runtime = withoutNulls(patch.runtime);
     const next = instanceSchema.parse(merged);
     this.validate(next);
     await this.repo.replace(next);
@@ -135,6 +140,13 @@ export class InstanceService {
     return this.repo.get(name);
   }
 }
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
+
+/** The fields of `value` that are not `null`: a patch's `null` means "unset" (then a default may apply). */
+const withoutNulls = (value: Record<string, unknown>): Record<string, unknown> =>
+  Object.fromEntries(Object.entries(value).filter(([, field]) => field !== null));
 
 /**
  * Merges an upstream patch over the stored upstream (same type: field by field; new type: as given); env

@@ -4,7 +4,7 @@ import type { Clock } from "../auth/clock.js";
 import { hashPassword, type PasswordPolicy, passwordProblems, verifyPassword } from "../auth/passwords.js";
 import type { Principal } from "../auth/permissions.js";
 import type { Page, UserRepository, UserRow } from "../store/account-repositories.js";
-import { type DirectoryService, displayNameSchema } from "./directory.js";
+import { type DirectoryService, displayNameSchema, roleNameSchema } from "./directory.js";
 import { ConflictError, ForbiddenError, NotFoundError, RuleError } from "./errors.js";
 import { text } from "./text.js";
 
@@ -31,6 +31,8 @@ export const userListQuerySchema = z.strictObject({
   q: text(100).optional(),
   enabled: z.enum(["true", "false"]).optional(),
   departmentId: z.uuid().optional(),
+  /** Users holding this role (by name); a well-formed name no role has matches nobody. */
+  role: roleNameSchema.optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
   offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
   sort: z
@@ -122,7 +124,7 @@ export class UserService {
     }
     const page: Page = { limit: query.limit, offset: query.offset };
     const enabled = query.enabled === undefined ? undefined : query.enabled === "true";
-    return this.repo.list({ q: query.q, departmentIds: scope, enabled }, page, {
+    return this.repo.list({ q: query.q, departmentIds: scope, enabled, role: query.role }, page, {
       field,
       desc: query.sort.startsWith("-"),
     });

@@ -3,6 +3,7 @@ import {
   asc,
   desc,
   eq,
+  exists,
   gte,
   ilike,
   inArray,
@@ -48,7 +49,7 @@ export class UserRepository {
   }
 
   async list(
-    filter: { q?: string; departmentIds?: string[] | null; enabled?: boolean },
+    filter: { q?: string; departmentIds?: string[] | null; enabled?: boolean; role?: string },
     page: Page,
     sort: { field: "username" | "createdAt" | "lastLoginAt"; desc: boolean },
   ): Promise<{ items: UserRow[]; total: number }> {
@@ -58,6 +59,17 @@ export class UserRepository {
       where.push(or(ilike(users.username, pattern), ilike(users.displayName, pattern))!);
     }
     if (filter.enabled !== undefined) where.push(eq(users.enabled, filter.enabled));
+    if (filter.role) {
+      where.push(
+        exists(
+          this.db
+            .select({ one: sql`1` })
+            .from(userRoles)
+            .innerJoin(roles, eq(roles.id, userRoles.roleId))
+            .where(and(eq(userRoles.userId, users.id), eq(roles.name, filter.role))),
+        ),
+      );
+    }
     if (filter.departmentIds) {
       if (filter.departmentIds.length === 0) return { items: [], total: 0 };
       where.push(inArray(users.departmentId, filter.departmentIds));
@@ -122,6 +134,25 @@ export class UserRepository {
       .from(userRoles)
       .where(eq(userRoles.roleId, roleId));
     return count;
+  }
+
+  /** How many users hold each role, by role id (roles nobody holds are absent). */
+  async countsByRole(): Promise<Map<string, number>> {
+    const rows = await this.db
+      .select({ id: userRoles.roleId, count: sql<number>`count(*)::int` })
+      .from(userRoles)
+      .groupBy(userRoles.roleId);
+    return new Map(rows.map((r) => [r.id, r.count]));
+  }
+
+  /** How many users each department has as members (not counting sub-departments), by department id. */
+  async countsByDepartment(): Promise<Map<string, number>> {
+    const rows = await this.db
+      .select({ id: users.departmentId, count: sql<number>`count(*)::int` })
+      .from(users)
+      .where(isNotNull(users.departmentId))
+      .groupBy(users.departmentId);
+    return new Map(rows.map((r) => [r.id!, r.count]));
   }
 
   async countEnabledWithRole(roleId: string): Promise<number> {

@@ -101,6 +101,100 @@ describe("instances", () => {
     expect(list.items.map((i) => i.name)).not.toContain("ok");
   });
 
+  it("PATCH clears an optional field with null, restores a defaulted one, and refuses it for a required one", async () => {
+    const created = await box.api(
+      "POST",
+      "/instances",
+      hosted("clearable", {
+        description: "has a description",
+        requestTimeoutSeconds: 60,
+        upstream: {
+          type: "stdio",
+          command: "node",
+          args: ["server.js"],
+          env: { API_KEY: "sk-keep-me" },
+          cwd: "/srv/app",
+        },
+        runtime: { environment: "process", image: "node:22", maxRunSeconds: 600 },
+      }),
+    );
+    expect(created.status).toBe(201);
+    const patch = async (body: unknown) => {
+      const response = await box.api("PATCH", "/instances/clearable", body);
+      return { status: response.status, body: (await response.json()) as any };
+    };
+    const stored = async () => (await box.box.instances.row("clearable"))!.spec;
+
+    const cleared = await patch({ upstream: { cwd: null } });
+    expect(cleared.status).toBe(200);
+    expect(cleared.body.upstream).not.toHaveProperty("cwd");
+    // The rest of the upstream is untouched, its secret included.
+    expect(cleared.body.upstream).toMatchObject({
+      command: "node",
+      args: ["server.js"],
+      env: { API_KEY: "••••" },
+    });
+    expect((await stored()).upstream).toEqual({
+      type: "stdio",
+      command: "node",
+      args: ["server.js"],
+      env: { API_KEY: "sk-keep-me" },
+    });
+
+    const defaults = await patch({ requestTimeoutSeconds: null, description: null });
+    expect(defaults.status).toBe(200);
+    expect(defaults.body).toMatchObject({
+      requestTimeoutSeconds: 120,
+      description: "",
+      connectTimeoutSeconds: 30,
+    });
+
+    const runtime = await patch({ runtime: { environment: "process", image: null, maxRunSeconds: null } });
+    expect(runtime.status).toBe(200);
+    expect(runtime.body.runtime).not.toHaveProperty("image");
+    expect(runtime.body.runtime).not.toHaveProperty("maxRunSeconds");
+
+    const noEnv = await patch({ upstream: { env: null, args: null } });
+    expect(noEnv.status).toBe(200);
+    expect(noEnv.body.upstream).toEqual({ type: "stdio", command: "node", args: [], env: {} });
+    expect((await stored()).upstream).toEqual({ type: "stdio", command: "node", args: [], env: {} });
+
+    for (const [body, field] of [
+      [{ upstream: { command: null } }, "upstream.command"],
+      [{ upstream: null }, "upstream"],
+      [{ accessMode: null }, "accessMode"],
+      [{ upstream: { cwd: 42 } }, "upstream.cwd"],
+    ] as const) {
+      const refused = await patch(body);
+      expect(refused.status, JSON.stringify(body)).toBe(400);
+      expect(refused.body.error.code).toBe("validation_failed");
+      expect(refused.body.error.details.map((d: { path: string }) => d.path)).toContain(field);
+    }
+    expect((await stored()).upstream).toEqual({ type: "stdio", command: "node", args: [], env: {} });
+
+    // A remote upstream's headers clear the same way.
+    const remote = await box.api("POST", "/instances", {
+      name: "clearable-remote",
+      accessMode: "proxy",
+      upstream: { type: "sse", url: "https://example.com/sse", headers: { Authorization: "Bearer x" } },
+    });
+    expect(remote.status).toBe(201);
+    const headers = await box.api("PATCH", "/instances/clearable-remote", { upstream: { headers: null } });
+    expect(headers.status).toBe(200);
+    expect(((await headers.json()) as any).upstream).toEqual({
+      type: "sse",
+      url: "https://example.com/sse",
+      headers: {},
+    });
+    const audit = (await (
+      await box.api("GET", "/audit?action=secret.write&targetId=clearable-remote")
+    ).json()) as {
+      items: { details: { names: string[] } }[];
+    };
+    // Created with the header, then cleared: both are secret writes.
+    expect(audit.items.map((entry) => entry.details.names)).toEqual([["Authorization"], ["Authorization"]]);
+  });
+
   it("refuses malformed JSON bodies and token scopes naming bad instances", async () => {
     const response = await fetch(`${box.url}/api/v1/instances`, {
       method: "POST",

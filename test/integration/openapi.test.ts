@@ -31,7 +31,7 @@ describe("OpenAPI", () => {
     expect(body.additionalProperties).toBe(false);
     const listUsers = doc.paths["/api/v1/users"]!.get!;
     expect(listUsers.parameters.map((p: { name: string }) => p.name)).toEqual(
-      expect.arrayContaining(["q", "limit", "offset", "sort"]),
+      expect.arrayContaining(["q", "role", "departmentId", "enabled", "limit", "offset", "sort"]),
     );
   });
 
