@@ -1,4 +1,5 @@
 import { createRoute } from "@tanstack/react-router";
+import { oneOf, searchText } from "../lib/list-search";
 import { DashboardPage } from "../pages/dashboard/Dashboard";
 import { appRoute } from "./root";
 
@@ -10,8 +11,8 @@ export const dashboardRoutes = [
     getParentRoute: () => appRoute,
     path: "/",
     validateSearch: (search: Record<string, unknown>): { range?: Range; instance?: string } => ({
-      range: RANGES.includes(search.range as Range) ? (search.range as Range) : undefined,
-      instance: typeof search.instance === "string" && search.instance ? search.instance : undefined,
+      range: oneOf(search.range, RANGES),
+      instance: searchText(search.instance, 64),
     }),
     component: DashboardPage,
   }),

@@ -1,39 +1,40 @@
 import { createRoute, lazyRouteComponent } from "@tanstack/react-router";
-import { ACCESS_MODES, type AccessMode, TRANSPORTS, type Transport } from "../pages/instances/api";
+import { oneOf, pageParam, searchText } from "../lib/list-search";
+import {
+  ACCESS_MODES,
+  type AccessMode,
+  INSTANCE_SORTS,
+  type InstanceSort,
+  TRANSPORTS,
+  type Transport,
+} from "../pages/instances/api";
 import { InstanceDetail } from "../pages/instances/InstanceDetail";
 import { InstanceList } from "../pages/instances/InstanceList";
 import { NewInstance } from "../pages/instances/NewInstance";
 import { appRoute } from "./root";
 
 /** The list's filters live in the URL, so that links (the dashboard's) and reloads keep them. */
-export interface InstanceListSearch {
+export type InstanceFilters = {
   q?: string;
   accessMode?: AccessMode;
   transport?: Transport;
+  /** One status, or several separated by commas (the dashboard's groups). */
   status?: string;
   enabled?: "true" | "false";
   environment?: string;
-  page?: number;
-}
-
-/** A search value as text: the router parses `?q=123` as a number. */
-const text = (value: unknown, max = 100) => {
-  const raw = typeof value === "number" ? String(value) : value;
-  return typeof raw === "string" && raw.trim() ? raw.trim().slice(0, max) : undefined;
+  sort?: InstanceSort;
 };
-const oneOf = <T extends string>(value: unknown, allowed: readonly T[]) =>
-  allowed.includes(value as T) ? (value as T) : undefined;
 
-function listSearch(search: Record<string, unknown>): InstanceListSearch {
-  const page = Number(search.page);
+function listSearch(search: Record<string, unknown>): InstanceFilters & { page?: number } {
   return {
-    q: text(search.q),
+    q: searchText(search.q),
     accessMode: oneOf(search.accessMode, ACCESS_MODES),
     transport: oneOf(search.transport, TRANSPORTS),
-    status: text(search.status, 32),
-    enabled: oneOf(String(search.enabled), ["true", "false"] as const),
-    environment: text(search.environment, 48),
-    page: Number.isInteger(page) && page > 1 ? page : undefined,
+    status: searchText(search.status, 128),
+    enabled: oneOf(search.enabled, ["true", "false"] as const),
+    environment: searchText(search.environment, 48),
+    sort: oneOf(search.sort, INSTANCE_SORTS),
+    page: pageParam(search.page),
   };
 }
 
@@ -51,7 +52,7 @@ export const instanceRoutes = [
     getParentRoute: () => appRoute,
     path: "/inspector",
     validateSearch: (search: Record<string, unknown>): { instance?: string } => ({
-      instance: text(search.instance, 64),
+      instance: searchText(search.instance, 64),
     }),
     // The MCP SDK is only needed here: loaded with the page rather than with the console.
     component: lazyRouteComponent(() => import("../pages/inspector/Inspector"), "Inspector"),

@@ -1,28 +1,17 @@
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { ChevronDown, ChevronRight, Download } from "lucide-react";
 import { type FormEvent, Fragment, useState } from "react";
-import {
-  Badge,
-  Button,
-  EmptyState,
-  ErrorBanner,
-  Field,
-  Input,
-  PageHeader,
-  Pager,
-  Select,
-  Spinner,
-  Table,
-  Td,
-} from "../../components/ui";
+import { FilterSelect, ListResults } from "../../components/ListPage";
+import { Badge, Button, EmptyState, Field, Input, PageHeader, Table, Td } from "../../components/ui";
 import { type MessageKey, useI18n } from "../../i18n";
 import { api, withQuery } from "../../lib/api";
 import { formatTime } from "../../lib/format";
+import { useListSearch, useStateStore } from "../../lib/list-search";
 import { useSession } from "../../lib/session";
-import { type AuditEntry, type ListPage, OUTCOMES, PAGE_SIZE } from "./model";
+import { type AuditEntry, type ListPage, OUTCOMES } from "./model";
 import { Forbidden } from "./parts";
 
-interface Filters {
+type Filters = {
   actor: string;
   action: string;
   outcome: string;
@@ -31,7 +20,8 @@ interface Filters {
   /** datetime-local values, in the browser's time zone. */
   from: string;
   to: string;
-}
+};
+type AuditFilters = Partial<Filters> & { order?: "newest" | "oldest" };
 
 const none: Filters = { actor: "", action: "", outcome: "", targetType: "", targetId: "", from: "", to: "" };
 const outcomeTone = { success: "green", failure: "red", denied: "amber" } as const;
@@ -42,15 +32,15 @@ const TEXT_FILTERS = [
   ["targetId", "audit.targetId", undefined],
 ] as const;
 
-/** The filters as the API takes them: trimmed, times as ISO instants. */
-function toQuery(filters: Filters) {
-  const iso = (local: string) => (local ? new Date(local).toISOString() : undefined);
+/** The filters as the API takes them (the export too, so no order): trimmed, times as ISO instants. */
+function toQuery(filters: AuditFilters) {
+  const iso = (local = "") => (local ? new Date(local).toISOString() : undefined);
   return {
-    actor: filters.actor.trim(),
-    action: filters.action.trim(),
+    actor: filters.actor?.trim(),
+    action: filters.action?.trim(),
     outcome: filters.outcome,
-    targetType: filters.targetType.trim(),
-    targetId: filters.targetId.trim(),
+    targetType: filters.targetType?.trim(),
+    targetId: filters.targetId?.trim(),
     from: iso(filters.from),
     to: iso(filters.to),
   };
@@ -62,21 +52,13 @@ export function AuditPage() {
   const { can } = useSession();
   const readable = can("audit:read");
   const [draft, setDraft] = useState<Filters>(none);
-  const [applied, setApplied] = useState<Filters>(none);
-  const [order, setOrder] = useState<"newest" | "oldest">("newest");
-  const [page, setPage] = useState(1);
+  const list = useListSearch(useStateStore<AuditFilters>({ order: "newest" }));
   const [expanded, setExpanded] = useState<Set<string>>(new Set());
-  const query = toQuery(applied);
-
+  const query = toQuery(list.filters);
+  const listed = { ...query, order: list.filters.order, ...list.paging };
   const entries = useQuery({
-    queryKey: ["audit", { ...query, order, page }],
-    queryFn: () =>
-      api.get<ListPage<AuditEntry>>("/audit", {
-        ...query,
-        order,
-        limit: PAGE_SIZE,
-        offset: (page - 1) * PAGE_SIZE,
-      }),
+    queryKey: ["audit", listed],
+    queryFn: () => api.get<ListPage<AuditEntry>>("/audit", listed),
     placeholderData: keepPreviousData,
     enabled: readable,
   });
@@ -84,13 +66,11 @@ export function AuditPage() {
   if (!readable) return <Forbidden />;
   const apply = (event: FormEvent) => {
     event.preventDefault();
-    setApplied(draft);
-    setPage(1);
+    list.set(draft);
   };
   const clear = () => {
     setDraft(none);
-    setApplied(none);
-    setPage(1);
+    list.set(none);
   };
   const toggle = (id: string) =>
     setExpanded((current) => {
@@ -100,7 +80,7 @@ export function AuditPage() {
     });
   const set = (key: keyof Filters, value: string) => setDraft((d) => ({ ...d, [key]: value }));
   const exportLink = (format: "csv" | "json") => withQuery("/api/v1/audit/export", { ...query, format });
-  const filtered = Object.values(applied).some(Boolean);
+  const filtered = list.filtered;
 
   return (
     <>
@@ -127,18 +107,14 @@ export function AuditPage() {
             {(id) => <Input id={id} value={draft[key]} onChange={(e) => set(key, e.target.value)} />}
           </Field>
         ))}
-        <Field label={t("audit.outcome")}>
-          {(id) => (
-            <Select id={id} value={draft.outcome} onChange={(e) => set("outcome", e.target.value)}>
-              <option value="">{t("common.all")}</option>
-              {OUTCOMES.map((outcome) => (
-                <option key={outcome} value={outcome}>
-                  {t(`audit.outcome.${outcome}`)}
-                </option>
-              ))}
-            </Select>
-          )}
-        </Field>
+        <FilterSelect
+          labelled
+          label={t("audit.outcome")}
+          any={t("common.all")}
+          options={OUTCOMES.map((outcome) => [outcome, t(`audit.outcome.${outcome}`)])}
+          value={draft.outcome}
+          onChange={(value) => set("outcome", value ?? "")}
+        />
         <Field label={t("audit.from")}>
           {(id) => (
             <Input
@@ -159,21 +135,15 @@ export function AuditPage() {
             />
           )}
         </Field>
-        <Field label={t("audit.order")}>
-          {(id) => (
-            <Select
-              id={id}
-              value={order}
-              onChange={(e) => {
-                setOrder(e.target.value as typeof order);
-                setPage(1);
-              }}
-            >
-              <option value="newest">{t("audit.newest")}</option>
-              <option value="oldest">{t("audit.oldest")}</option>
-            </Select>
-          )}
-        </Field>
+        <FilterSelect
+          labelled
+          label={t("audit.order")}
+          options={[
+            ["newest", t("audit.newest")],
+            ["oldest", t("audit.oldest")],
+          ]}
+          {...list.bind("order")}
+        />
         <div className="flex items-end gap-2 sm:col-span-2 lg:col-span-4">
           <Button type="submit" variant="primary" busy={entries.isFetching && !entries.isPending}>
             {t("audit.apply")}
@@ -183,79 +153,81 @@ export function AuditPage() {
           </Button>
         </div>
       </form>
-      <ErrorBanner error={entries.error} />
-      {entries.isPending ? (
-        <Spinner />
-      ) : !entries.data?.items.length ? (
-        <EmptyState
-          title={filtered ? t("audit.noMatch") : t("audit.empty")}
-          hint={filtered ? t("audit.noMatchHint") : undefined}
-          action={filtered && <Button onClick={clear}>{t("audit.clear")}</Button>}
-        />
-      ) : (
-        <Table
-          head={[
-            "",
-            t("audit.time"),
-            t("audit.actor"),
-            t("audit.action"),
-            t("audit.target"),
-            t("audit.outcome"),
-            t("audit.ip"),
-          ]}
-        >
-          {entries.data.items.map((entry) => {
-            const open = expanded.has(entry.id);
-            return (
-              <Fragment key={entry.id}>
-                <tr data-testid="audit-row">
-                  <Td>
-                    <Button
-                      variant="ghost"
-                      className="px-1"
-                      aria-expanded={open}
-                      aria-label={t("audit.details")}
-                      onClick={() => toggle(entry.id)}
-                    >
-                      {open ? (
-                        <ChevronDown className="size-4" aria-hidden />
-                      ) : (
-                        <ChevronRight className="size-4" aria-hidden />
-                      )}
-                    </Button>
-                  </Td>
-                  <Td className="whitespace-nowrap">{formatTime(entry.at, language)}</Td>
-                  <Td>{entry.actor ?? "—"}</Td>
-                  <Td className="font-mono text-xs">{entry.action}</Td>
-                  <Td className="max-w-56 break-all text-xs">
-                    {entry.targetType ? `${entry.targetType}: ${entry.targetId ?? ""}` : "—"}
-                  </Td>
-                  <Td>
-                    <Badge tone={outcomeTone[entry.outcome] ?? "slate"}>
-                      {t(`audit.outcome.${entry.outcome}` as MessageKey)}
-                    </Badge>
-                  </Td>
-                  <Td className="whitespace-nowrap text-xs">{entry.ip ?? "—"}</Td>
-                </tr>
-                {open && (
-                  <tr>
-                    <td colSpan={7} className="bg-slate-50 px-3 py-2 dark:bg-slate-950">
-                      <pre className="max-h-72 overflow-auto whitespace-pre-wrap break-all font-mono text-xs">
-                        {JSON.stringify(
-                          { id: entry.id, actorId: entry.actorId, details: entry.details },
-                          null,
-                          2,
+      <ListResults
+        list={list}
+        result={entries}
+        empty={
+          <EmptyState
+            title={filtered ? t("audit.noMatch") : t("audit.empty")}
+            hint={filtered ? t("audit.noMatchHint") : undefined}
+            action={filtered && <Button onClick={clear}>{t("audit.clear")}</Button>}
+          />
+        }
+      >
+        {(items) => (
+          <Table
+            head={[
+              "",
+              t("audit.time"),
+              t("audit.actor"),
+              t("audit.action"),
+              t("audit.target"),
+              t("audit.outcome"),
+              t("audit.ip"),
+            ]}
+          >
+            {items.map((entry) => {
+              const open = expanded.has(entry.id);
+              return (
+                <Fragment key={entry.id}>
+                  <tr data-testid="audit-row">
+                    <Td>
+                      <Button
+                        variant="ghost"
+                        className="px-1"
+                        aria-expanded={open}
+                        aria-label={t("audit.details")}
+                        onClick={() => toggle(entry.id)}
+                      >
+                        {open ? (
+                          <ChevronDown className="size-4" aria-hidden />
+                        ) : (
+                          <ChevronRight className="size-4" aria-hidden />
                         )}
-                      </pre>
-                    </td>
+                      </Button>
+                    </Td>
+                    <Td className="whitespace-nowrap">{formatTime(entry.at, language)}</Td>
+                    <Td>{entry.actor ?? "—"}</Td>
+                    <Td className="font-mono text-xs">{entry.action}</Td>
+                    <Td className="max-w-56 break-all text-xs">
+                      {entry.targetType ? `${entry.targetType}: ${entry.targetId ?? ""}` : "—"}
+                    </Td>
+                    <Td>
+                      <Badge tone={outcomeTone[entry.outcome] ?? "slate"}>
+                        {t(`audit.outcome.${entry.outcome}` as MessageKey)}
+                      </Badge>
+                    </Td>
+                    <Td className="whitespace-nowrap text-xs">{entry.ip ?? "—"}</Td>
                   </tr>
-                )}
-              </Fragment>
-            );
-          })}
-        </Table>
-      )}
-      {entries.data && <Pager page={page} pageSize={PAGE_SIZE} total={entries.data.total} onPage={setPage} />}
+                  {open && (
+                    <tr>
+                      <td colSpan={7} className="bg-slate-50 px-3 py-2 dark:bg-slate-950">
+                        <pre className="max-h-72 overflow-auto whitespace-pre-wrap break-all font-mono text-xs">
+                          {JSON.stringify(
+                            { id: entry.id, actorId: entry.actorId, details: entry.details },
+                            null,
+                            2,
+                          )}
+                        </pre>
+                      </td>
+                    </tr>
+                  )}
+                </Fragment>
+              );
+            })}
+          </Table>
+        )}
+      </ListResults>
     </>
   );
 }

@@ -1,44 +1,24 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { KeyRound, LogOut, Pencil, Plus, ShieldOff, Trash2 } from "lucide-react";
 import { type ReactNode, useState } from "react";
-import {
-  Badge,
-  Button,
-  ConfirmDialog,
-  EmptyState,
-  ErrorBanner,
-  Input,
-  Notice,
-  PageHeader,
-  Pager,
-  Select,
-  Spinner,
-  Table,
-  Td,
-} from "../../components/ui";
+import { FilterSelect, ListResults, ListToolbar } from "../../components/ListPage";
+import { Badge, Button, ConfirmDialog, EmptyState, Notice, PageHeader, Table, Td } from "../../components/ui";
 import { type MessageKey, useI18n } from "../../i18n";
 import { api } from "../../lib/api";
 import { formatTime } from "../../lib/format";
+import { useListSearch, useStateStore } from "../../lib/list-search";
 import { useSession } from "../../lib/session";
-import {
-  departmentPath,
-  type ListPage,
-  PAGE_SIZE,
-  type User,
-  useDebounced,
-  useDepartments,
-  useRoles,
-} from "./model";
-import { DepartmentSelect, Forbidden, OneTimePasswordDialog } from "./parts";
+import { departmentPath, type ListPage, type User, useDepartments, useRoles } from "./model";
+import { departmentOptions, Forbidden, OneTimePasswordDialog } from "./parts";
 import { UserFormDialog } from "./UserFormDialog";
 
 const SORTS = ["username", "-createdAt", "-lastLoginAt"] as const;
-interface Filters {
-  q: string;
-  departmentId: string;
-  enabled: "" | "true" | "false";
-  sort: (typeof SORTS)[number];
-}
+type UserFilters = {
+  q?: string;
+  departmentId?: string;
+  enabled?: "true" | "false";
+  sort?: (typeof SORTS)[number];
+};
 type ActionKind = "resetPassword" | "resetTwoFactor" | "revokeSessions" | "delete";
 const confirmKeys: Record<ActionKind, [MessageKey, MessageKey]> = {
   resetPassword: ["users.resetPassword", "users.confirmResetPassword"],
@@ -69,31 +49,14 @@ export function UsersPage() {
   const { me, can } = useSession();
   const queryClient = useQueryClient();
   const readable = can("user:read");
-  const [filters, setFilters] = useState<Filters>({ q: "", departmentId: "", enabled: "", sort: "username" });
-  const [page, setPage] = useState(1);
-  const { q, departmentId, enabled, sort } = filters;
-  // Another filter, another result: back to its first page.
-  const filter = <K extends keyof Filters>(key: K, value: Filters[K]) => {
-    setFilters((f) => ({ ...f, [key]: value }));
-    setPage(1);
-  };
   const [editing, setEditing] = useState<User | "new">();
   const [secret, setSecret] = useState<{ title: string; username: string; password: string }>();
   const [pending, setPending] = useState<{ kind: ActionKind; user: User }>();
   const [done, setDone] = useState<string>();
-  const search = useDebounced(q.trim());
-
+  const list = useListSearch(useStateStore<UserFilters>({ sort: "username" }));
   const users = useQuery({
-    queryKey: ["users", "list", { search, departmentId, enabled, sort, page }],
-    queryFn: () =>
-      api.get<ListPage<User>>("/users", {
-        q: search,
-        departmentId,
-        enabled,
-        sort,
-        limit: PAGE_SIZE,
-        offset: (page - 1) * PAGE_SIZE,
-      }),
+    queryKey: ["users", "list", list.query],
+    queryFn: () => api.get<ListPage<User>>("/users", list.query),
     placeholderData: keepPreviousData,
     enabled: readable,
   });
@@ -134,159 +97,137 @@ export function UsersPage() {
   if (!readable) return <Forbidden />;
   const writable = can("user:write");
   const deletable = can("user:delete");
-  const shown = users.data?.items ?? [];
-  const filtered = Boolean(search || departmentId || enabled);
+  const filtered = list.filtered;
+  const newButton = writable && (
+    <Button variant="primary" onClick={() => setEditing("new")}>
+      <Plus className="size-4" aria-hidden /> {t("users.new")}
+    </Button>
+  );
 
   return (
     <>
-      <PageHeader
-        title={t("nav.users")}
-        actions={
-          writable && (
-            <Button variant="primary" onClick={() => setEditing("new")}>
-              <Plus className="size-4" aria-hidden /> {t("users.new")}
-            </Button>
-          )
-        }
-      />
-      <div className="mb-3 grid gap-2 sm:grid-cols-2 lg:grid-cols-5">
-        <Input
-          type="search"
-          aria-label={t("action.search")}
-          placeholder={t("users.searchPlaceholder")}
-          value={q}
-          onChange={(e) => filter("q", e.target.value)}
-          className="lg:col-span-2"
+      <PageHeader title={t("nav.users")} actions={newButton} />
+      <ListToolbar list={list} label={t("action.search")} placeholder={t("users.searchPlaceholder")}>
+        <FilterSelect
+          label={t("users.department")}
+          any={t("users.allDepartments")}
+          options={departmentOptions(departmentList)}
+          {...list.bind("departmentId")}
         />
-        <DepartmentSelect
-          ariaLabel={t("users.department")}
-          departments={departmentList}
-          value={departmentId}
-          onChange={(value) => filter("departmentId", value)}
-          emptyLabel={t("users.allDepartments")}
-        />
-        <Select
-          aria-label={t("common.status")}
-          value={enabled}
-          onChange={(e) => filter("enabled", e.target.value as Filters["enabled"])}
-        >
-          <option value="">{t("common.all")}</option>
-          <option value="true">{t("users.enabled")}</option>
-          <option value="false">{t("users.disabled")}</option>
-        </Select>
-        <Select
-          aria-label={t("users.sort")}
-          value={sort}
-          onChange={(e) => filter("sort", e.target.value as Filters["sort"])}
-        >
-          {SORTS.map((s) => (
-            <option key={s} value={s}>
-              {t(`users.sort.${s}` as MessageKey)}
-            </option>
-          ))}
-        </Select>
-      </div>
-      {done && <Notice tone="success">{done}</Notice>}
-      <ErrorBanner error={users.error} />
-      {users.isPending ? (
-        <Spinner />
-      ) : shown.length === 0 ? (
-        <EmptyState
-          title={filtered ? t("users.noMatch") : t("users.empty")}
-          hint={filtered ? t("users.noMatchHint") : writable ? t("users.emptyHint") : undefined}
-          action={
-            writable &&
-            !filtered && (
-              <Button variant="primary" onClick={() => setEditing("new")}>
-                {t("users.new")}
-              </Button>
-            )
-          }
-        />
-      ) : (
-        <Table
-          head={[
-            t("users.username"),
-            t("users.department"),
-            t("users.roles"),
-            t("common.status"),
-            t("users.lastLogin"),
-            ...(writable || deletable ? [t("common.actions")] : []),
+        <FilterSelect
+          label={t("common.status")}
+          any={t("common.all")}
+          options={[
+            ["true", t("users.enabled")],
+            ["false", t("users.disabled")],
           ]}
-        >
-          {shown.map((user) => (
-            <tr key={user.id} data-testid={`user-${user.username}`}>
-              <Td>
-                <div className="font-medium">{user.username}</div>
-                <div className="text-xs text-slate-500 dark:text-slate-400">
-                  {[user.displayName !== user.username && user.displayName, user.email]
-                    .filter(Boolean)
-                    .join(" · ")}
-                </div>
-              </Td>
-              <Td>{departmentPath(departmentList, user.departmentId) || "—"}</Td>
-              <Td>
-                <div className="flex flex-wrap gap-1">
-                  {user.roles.map((r) => (
-                    <Badge key={r} tone="blue">
-                      {r}
-                    </Badge>
-                  ))}
-                </div>
-              </Td>
-              <Td>
-                <div className="flex flex-wrap gap-1">
-                  {user.enabled ? (
-                    <Badge tone="green">{t("users.enabled")}</Badge>
-                  ) : (
-                    <Badge tone="red">{t("users.disabled")}</Badge>
-                  )}
-                  {user.locked && <Badge tone="red">{t("users.locked")}</Badge>}
-                  {user.mustChangePassword && <Badge tone="amber">{t("users.mustChange")}</Badge>}
-                  {user.twoFactorEnabled && <Badge>{t("users.twoFactor")}</Badge>}
-                </div>
-              </Td>
-              <Td className="whitespace-nowrap">
-                {user.lastLoginAt ? formatTime(user.lastLoginAt, language) : t("common.never")}
-              </Td>
-              {(writable || deletable) && (
-                <Td className="whitespace-nowrap">
-                  {writable && (
-                    <>
-                      <IconButton label={t("action.edit")} onClick={() => setEditing(user)}>
-                        <Pencil className="size-4" aria-hidden />
-                      </IconButton>
-                      <IconButton label={t("users.resetPassword")} onClick={() => ask("resetPassword", user)}>
-                        <KeyRound className="size-4" aria-hidden />
-                      </IconButton>
-                      {user.twoFactorEnabled && (
-                        <IconButton
-                          label={t("users.resetTwoFactor")}
-                          onClick={() => ask("resetTwoFactor", user)}
-                        >
-                          <ShieldOff className="size-4" aria-hidden />
-                        </IconButton>
-                      )}
-                      <IconButton
-                        label={t("users.revokeSessions")}
-                        onClick={() => ask("revokeSessions", user)}
-                      >
-                        <LogOut className="size-4" aria-hidden />
-                      </IconButton>
-                    </>
-                  )}
-                  {deletable && user.id !== me?.user?.id && (
-                    <IconButton label={t("action.delete")} onClick={() => ask("delete", user)}>
-                      <Trash2 className="size-4 text-red-600" aria-hidden />
-                    </IconButton>
-                  )}
+          {...list.bind("enabled")}
+        />
+        <FilterSelect
+          label={t("users.sort")}
+          options={SORTS.map((s) => [s, t(`users.sort.${s}` as MessageKey)])}
+          {...list.bind("sort")}
+        />
+      </ListToolbar>
+      {done && <Notice tone="success">{done}</Notice>}
+      <ListResults
+        list={list}
+        result={users}
+        empty={
+          <EmptyState
+            title={filtered ? t("users.noMatch") : t("users.empty")}
+            hint={filtered ? t("users.noMatchHint") : writable ? t("users.emptyHint") : undefined}
+            action={!filtered && newButton}
+          />
+        }
+      >
+        {(items) => (
+          <Table
+            head={[
+              t("users.username"),
+              t("users.department"),
+              t("users.roles"),
+              t("common.status"),
+              t("users.lastLogin"),
+              ...(writable || deletable ? [t("common.actions")] : []),
+            ]}
+          >
+            {items.map((user) => (
+              <tr key={user.id} data-testid={`user-${user.username}`}>
+                <Td>
+                  <div className="font-medium">{user.username}</div>
+                  <div className="text-xs text-slate-500 dark:text-slate-400">
+                    {[user.displayName !== user.username && user.displayName, user.email]
+                      .filter(Boolean)
+                      .join(" · ")}
+                  </div>
                 </Td>
-              )}
-            </tr>
-          ))}
-        </Table>
-      )}
-      {users.data && <Pager page={page} pageSize={PAGE_SIZE} total={users.data.total} onPage={setPage} />}
+                <Td>{departmentPath(departmentList, user.departmentId) || "—"}</Td>
+                <Td>
+                  <div className="flex flex-wrap gap-1">
+                    {user.roles.map((r) => (
+                      <Badge key={r} tone="blue">
+                        {r}
+                      </Badge>
+                    ))}
+                  </div>
+                </Td>
+                <Td>
+                  <div className="flex flex-wrap gap-1">
+                    {user.enabled ? (
+                      <Badge tone="green">{t("users.enabled")}</Badge>
+                    ) : (
+                      <Badge tone="red">{t("users.disabled")}</Badge>
+                    )}
+                    {user.locked && <Badge tone="red">{t("users.locked")}</Badge>}
+                    {user.mustChangePassword && <Badge tone="amber">{t("users.mustChange")}</Badge>}
+                    {user.twoFactorEnabled && <Badge>{t("users.twoFactor")}</Badge>}
+                  </div>
+                </Td>
+                <Td className="whitespace-nowrap">
+                  {user.lastLoginAt ? formatTime(user.lastLoginAt, language) : t("common.never")}
+                </Td>
+                {(writable || deletable) && (
+                  <Td className="whitespace-nowrap">
+                    {writable && (
+                      <>
+                        <IconButton label={t("action.edit")} onClick={() => setEditing(user)}>
+                          <Pencil className="size-4" aria-hidden />
+                        </IconButton>
+                        <IconButton
+                          label={t("users.resetPassword")}
+                          onClick={() => ask("resetPassword", user)}
+                        >
+                          <KeyRound className="size-4" aria-hidden />
+                        </IconButton>
+                        {user.twoFactorEnabled && (
+                          <IconButton
+                            label={t("users.resetTwoFactor")}
+                            onClick={() => ask("resetTwoFactor", user)}
+                          >
+                            <ShieldOff className="size-4" aria-hidden />
+                          </IconButton>
+                        )}
+                        <IconButton
+                          label={t("users.revokeSessions")}
+                          onClick={() => ask("revokeSessions", user)}
+                        >
+                          <LogOut className="size-4" aria-hidden />
+                        </IconButton>
+                      </>
+                    )}
+                    {deletable && user.id !== me?.user?.id && (
+                      <IconButton label={t("action.delete")} onClick={() => ask("delete", user)}>
+                        <Trash2 className="size-4 text-red-600" aria-hidden />
+                      </IconButton>
+                    )}
+                  </Td>
+                )}
+              </tr>
+            ))}
+          </Table>
+        )}
+      </ListResults>
 
       <UserFormDialog
         open={editing !== undefined}

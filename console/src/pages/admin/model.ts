@@ -1,6 +1,5 @@
 /** The shapes of the administration API (src/api/users.ts, directory.ts, audit.ts, settings.ts). */
 import { useQuery } from "@tanstack/react-query";
-import { useEffect, useState } from "react";
 import { api } from "../../lib/api";
 
 export interface ListPage<T> {
@@ -72,8 +71,6 @@ export interface Settings {
   callLogRetentionDays: number;
 }
 
-export const PAGE_SIZE = 25;
-
 export const departmentsQuery = {
   queryKey: ["departments"],
   queryFn: () => api.get<{ items: Department[] }>("/departments"),
@@ -138,16 +135,6 @@ export function departmentPath(departments: Department[], id: string | null): st
 export function splitPermission(permission: string): [string, string] {
   const [resource, action = ""] = permission.split(":");
   return [resource, action];
-}
-
-/** `value`, once it has stopped changing for `ms`. */
-export function useDebounced<T>(value: T, ms = 250): T {
-  const [settled, setSettled] = useState(value);
-  useEffect(() => {
-    const timer = setTimeout(() => setSettled(value), ms);
-    return () => clearTimeout(timer);
-  }, [value, ms]);
-  return settled;
 }
 
 /** The API's per-field messages (validation details) by field name. */

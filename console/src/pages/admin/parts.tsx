@@ -9,7 +9,17 @@ export function Forbidden() {
   return <Notice tone="warn">{t("common.forbidden")}</Notice>;
 }
 
-/** The department tree as an indented select; `exclude` leaves one department out (itself, on a move). */
+/** The department tree as select options, indented; `exclude` leaves one department out (itself, on a move). */
+export function departmentOptions(departments: Department[], exclude?: string): [string, string][] {
+  return departmentTree(departments)
+    .filter((row) => row.department.id !== exclude)
+    .map(({ department, depth }) => [
+      department.id,
+      `${"\u00a0\u00a0".repeat(depth)}${depth ? "└ " : ""}${department.name}`,
+    ]);
+}
+
+/** The department tree as an indented select. */
 export function DepartmentSelect({
   id,
   departments,
@@ -17,7 +27,6 @@ export function DepartmentSelect({
   onChange,
   emptyLabel,
   exclude,
-  ariaLabel,
 }: {
   id?: string;
   departments: Department[];
@@ -25,18 +34,15 @@ export function DepartmentSelect({
   onChange: (value: string) => void;
   emptyLabel: string;
   exclude?: string;
-  ariaLabel?: string;
 }) {
   return (
-    <Select id={id} aria-label={ariaLabel} value={value} onChange={(e) => onChange(e.target.value)}>
+    <Select id={id} value={value} onChange={(e) => onChange(e.target.value)}>
       <option value="">{emptyLabel}</option>
-      {departmentTree(departments)
-        .filter((row) => row.department.id !== exclude)
-        .map(({ department, depth }) => (
-          <option key={department.id} value={department.id}>
-            {`${"\u00a0\u00a0".repeat(depth)}${depth ? "└ " : ""}${department.name}`}
-          </option>
-        ))}
+      {departmentOptions(departments, exclude).map(([key, text]) => (
+        <option key={key} value={key}>
+          {text}
+        </option>
+      ))}
     </Select>
   );
 }

@@ -14,6 +14,88 @@ import { Card } from "../../components/ui";
 import { useI18n } from "../../i18n";
 import type { CallStats } from "./stats";
 
+interface Point {
+  time: string;
+  calls: number;
+  errors: number;
+  errorRate: number;
+  p50: number | null;
+  p95: number | null;
+}
+
+interface Series {
+  key: Exclude<keyof Point, "time">;
+  name: string;
+  color: string;
+}
+
+const axis = { fontSize: 11, stroke: "currentColor" };
+
+/**
+ * One chart of the calls over time in a card: filled areas or lines, one a series; a legend where there
+ * is more than one. Gaps (a bucket without calls has no latency) are bridged.
+ */
+function TrendCard({
+  title,
+  testId,
+  className,
+  data,
+  series,
+  area = false,
+  unit,
+  axisWidth,
+}: {
+  title: string;
+  testId: string;
+  className: string;
+  data: Point[];
+  series: Series[];
+  area?: boolean;
+  /** The y axis's unit; none for counts, which have no decimals. */
+  unit?: string;
+  axisWidth: number;
+}) {
+  const Chart = area ? AreaChart : LineChart;
+  return (
+    <Card title={title} className={className}>
+      <div className={area ? "h-56" : "h-48"} data-testid={testId}>
+        <ResponsiveContainer>
+          <Chart data={data}>
+            <CartesianGrid strokeDasharray="3 3" strokeOpacity={0.3} />
+            <XAxis dataKey="time" tick={axis} minTickGap={24} />
+            <YAxis tick={axis} unit={unit} allowDecimals={unit !== undefined} width={axisWidth} />
+            <Tooltip />
+            {series.length > 1 && <Legend />}
+            {series.map(({ key, name, color }) =>
+              area ? (
+                <Area
+                  key={key}
+                  type="monotone"
+                  dataKey={key}
+                  name={name}
+                  stroke={color}
+                  fill={color}
+                  fillOpacity={0.25}
+                />
+              ) : (
+                <Line
+                  key={key}
+                  type="monotone"
+                  dataKey={key}
+                  name={name}
+                  stroke={color}
+                  dot={false}
+                  connectNulls
+                />
+              ),
+            )}
+          </Chart>
+        </ResponsiveContainer>
+      </div>
+    </Card>
+  );
+}
+
 /** Calls per bucket, error rate and latency percentiles over the chosen range. */
 export function CallCharts({ stats }: { stats: CallStats }) {
   const { t, language } = useI18n();
@@ -23,7 +105,7 @@ export function CallCharts({ stats }: { stats: CallStats }) {
       language,
       long ? { weekday: "short", hour: "2-digit" } : { timeStyle: "short" },
     );
-  const data = stats.buckets.map((b) => ({
+  const data: Point[] = stats.buckets.map((b) => ({
     time: label(b.start),
     calls: b.calls,
     errors: b.errors,
@@ -31,73 +113,41 @@ export function CallCharts({ stats }: { stats: CallStats }) {
     p50: b.p50Ms === null ? null : Math.round(b.p50Ms),
     p95: b.p95Ms === null ? null : Math.round(b.p95Ms),
   }));
-  const axis = { fontSize: 11, stroke: "currentColor" };
-  const minutes = stats.bucketSeconds / 60;
   return (
     <div className="grid gap-4 xl:grid-cols-3">
-      <Card title={t("dashboard.callsPer", { minutes })} className="xl:col-span-3">
-        <div className="h-56" data-testid="chart-calls">
-          <ResponsiveContainer>
-            <AreaChart data={data}>
-              <CartesianGrid strokeDasharray="3 3" strokeOpacity={0.3} />
-              <XAxis dataKey="time" tick={axis} minTickGap={24} />
-              <YAxis tick={axis} allowDecimals={false} width={40} />
-              <Tooltip />
-              <Legend />
-              <Area
-                type="monotone"
-                dataKey="calls"
-                name={t("dashboard.calls")}
-                stroke="#6366f1"
-                fill="#6366f1"
-                fillOpacity={0.25}
-              />
-              <Area
-                type="monotone"
-                dataKey="errors"
-                name={t("dashboard.errors")}
-                stroke="#dc2626"
-                fill="#dc2626"
-                fillOpacity={0.25}
-              />
-            </AreaChart>
-          </ResponsiveContainer>
-        </div>
-      </Card>
-      <Card title={t("dashboard.errorRate")} className="xl:col-span-1">
-        <div className="h-48" data-testid="chart-errors">
-          <ResponsiveContainer>
-            <LineChart data={data}>
-              <CartesianGrid strokeDasharray="3 3" strokeOpacity={0.3} />
-              <XAxis dataKey="time" tick={axis} minTickGap={24} />
-              <YAxis tick={axis} unit="%" width={44} />
-              <Tooltip />
-              <Line
-                type="monotone"
-                dataKey="errorRate"
-                name={t("dashboard.errorRate")}
-                stroke="#dc2626"
-                dot={false}
-              />
-            </LineChart>
-          </ResponsiveContainer>
-        </div>
-      </Card>
-      <Card title={t("dashboard.latency")} className="xl:col-span-2">
-        <div className="h-48" data-testid="chart-latency">
-          <ResponsiveContainer>
-            <LineChart data={data}>
-              <CartesianGrid strokeDasharray="3 3" strokeOpacity={0.3} />
-              <XAxis dataKey="time" tick={axis} minTickGap={24} />
-              <YAxis tick={axis} unit=" ms" width={60} />
-              <Tooltip />
-              <Legend />
-              <Line type="monotone" dataKey="p50" name="p50" stroke="#0ea5e9" dot={false} connectNulls />
-              <Line type="monotone" dataKey="p95" name="p95" stroke="#f59e0b" dot={false} connectNulls />
-            </LineChart>
-          </ResponsiveContainer>
-        </div>
-      </Card>
+      <TrendCard
+        title={t("dashboard.callsPer", { minutes: stats.bucketSeconds / 60 })}
+        testId="chart-calls"
+        className="xl:col-span-3"
+        data={data}
+        area
+        axisWidth={40}
+        series={[
+          { key: "calls", name: t("dashboard.calls"), color: "#6366f1" },
+          { key: "errors", name: t("dashboard.errors"), color: "#dc2626" },
+        ]}
+      />
+      <TrendCard
+        title={t("dashboard.errorRate")}
+        testId="chart-errors"
+        className="xl:col-span-1"
+        data={data}
+        unit="%"
+        axisWidth={44}
+        series={[{ key: "errorRate", name: t("dashboard.errorRate"), color: "#dc2626" }]}
+      />
+      <TrendCard
+        title={t("dashboard.latency")}
+        testId="chart-latency"
+        className="xl:col-span-2"
+        data={data}
+        unit=" ms"
+        axisWidth={60}
+        series={[
+          { key: "p50", name: "p50", color: "#0ea5e9" },
+          { key: "p95", name: "p95", color: "#f59e0b" },
+        ]}
+      />
     </div>
   );
 }

@@ -7,6 +7,9 @@ export type AccessMode = "hosted" | "proxy" | "direct";
 export type Transport = "stdio" | "sse" | "streamable-http";
 export const ACCESS_MODES: AccessMode[] = ["hosted", "proxy", "direct"];
 export const TRANSPORTS: Transport[] = ["stdio", "sse", "streamable-http"];
+/** The orderings GET /instances takes (the dashboard's sessions card links to the busiest first). */
+export const INSTANCE_SORTS = ["name", "-name", "status", "-status", "sessions", "-sessions"] as const;
+export type InstanceSort = (typeof INSTANCE_SORTS)[number];
 /** Every status GET /instances can report. */
 export const STATUSES = [
   "ready",

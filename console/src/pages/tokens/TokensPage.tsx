@@ -1,31 +1,25 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { Plus, Search } from "lucide-react";
+import { Plus } from "lucide-react";
 import { useState } from "react";
-import {
-  Badge,
-  Button,
-  ConfirmDialog,
-  EmptyState,
-  ErrorBanner,
-  Input,
-  PageHeader,
-  Pager,
-  Select,
-  Spinner,
-  Table,
-  Td,
-} from "../../components/ui";
+import { FilterSelect, ListResults, ListToolbar } from "../../components/ListPage";
+import { Badge, Button, ConfirmDialog, EmptyState, PageHeader, Table, Td } from "../../components/ui";
 import { useI18n } from "../../i18n";
 import { api } from "../../lib/api";
 import { formatTime } from "../../lib/format";
+import { useListSearch, useStateStore } from "../../lib/list-search";
 import { useSession } from "../../lib/session";
 import type { ListPage } from "../templates/model";
-import { PAGE_SIZE, useDebounced, usePageFor } from "../templates/SearchBar";
 import { CreateTokenDialog } from "./CreateTokenDialog";
 import { type Token, tokenStatus } from "./model";
 import { TokenSecretDialog } from "./TokenSecretDialog";
 
 const SORTS = ["-createdAt", "name", "-lastUsedAt", "-useCount"] as const;
+type TokenFilters = {
+  q?: string;
+  instance?: string;
+  active?: "true" | "false";
+  sort?: (typeof SORTS)[number];
+};
 const statusTone = { active: "green", revoked: "red", expired: "amber" } as const;
 
 /** Who owns a token, by name where the caller may read users. */
@@ -51,27 +45,13 @@ export function TokensPage() {
   const { can } = useSession();
   const queryClient = useQueryClient();
   const ownerName = useOwnerName();
-  const [q, setQ] = useState("");
-  const [instance, setInstance] = useState("");
-  const [status, setStatus] = useState<"" | "true" | "false">("");
-  const [sort, setSort] = useState<(typeof SORTS)[number]>("-createdAt");
   const [creating, setCreating] = useState(false);
   const [created, setCreated] = useState<Token & { secret: string }>();
   const [revoking, setRevoking] = useState<Token>();
-  const search = useDebounced(q.trim());
-  const [page, setPage] = usePageFor([search, instance, status, sort]);
-
+  const list = useListSearch(useStateStore<TokenFilters>({ sort: "-createdAt" }));
   const tokens = useQuery({
-    queryKey: ["tokens", { search, instance, status, sort, page }],
-    queryFn: () =>
-      api.get<ListPage<Token>>("/tokens", {
-        q: search,
-        instance,
-        active: status,
-        sort,
-        limit: PAGE_SIZE,
-        offset: (page - 1) * PAGE_SIZE,
-      }),
+    queryKey: ["tokens", list.query],
+    queryFn: () => api.get<ListPage<Token>>("/tokens", list.query),
     placeholderData: keepPreviousData,
   });
   const instances = useQuery({
@@ -86,167 +66,124 @@ export function TokensPage() {
       await queryClient.invalidateQueries({ queryKey: ["tokens"] });
     },
   });
-  const canCreate = can("token:write");
-  const filtered = Boolean(search || instance || status);
+  const filtered = list.filtered;
+  const createButton = can("token:write") && (
+    <Button variant="primary" onClick={() => setCreating(true)}>
+      <Plus className="size-4" aria-hidden /> {t("tokens.create")}
+    </Button>
+  );
 
   return (
     <>
-      <PageHeader
-        title={t("nav.tokens")}
-        actions={
-          canCreate && (
-            <Button variant="primary" onClick={() => setCreating(true)}>
-              <Plus className="size-4" aria-hidden /> {t("tokens.create")}
-            </Button>
-          )
-        }
-      />
+      <PageHeader title={t("nav.tokens")} actions={createButton} />
       <p className="mb-3 text-sm text-slate-600 dark:text-slate-400">{t("tokens.intro")}</p>
-      <div className="mb-3 flex flex-wrap gap-2">
-        <div className="relative min-w-48 flex-1">
-          <Search className="absolute top-2 left-2.5 size-4 text-slate-400" aria-hidden />
-          <Input
-            type="search"
-            className="pl-8"
-            aria-label={t("tokens.search")}
-            placeholder={t("tokens.search")}
-            value={q}
-            onChange={(e) => setQ(e.target.value)}
-          />
-        </div>
-        <div className="w-full sm:w-44">
-          <Select
-            aria-label={t("tokens.filterInstance")}
-            value={instance}
-            onChange={(e) => setInstance(e.target.value)}
-          >
-            <option value="">{t("tokens.anyInstance")}</option>
-            {instances.data?.items.map((i) => (
-              <option key={i.name} value={i.name}>
-                {i.name}
-              </option>
-            ))}
-          </Select>
-        </div>
-        <div className="w-full sm:w-44">
-          <Select
-            aria-label={t("common.status")}
-            value={status}
-            onChange={(e) => setStatus(e.target.value as typeof status)}
-          >
-            <option value="">{t("common.all")}</option>
-            <option value="true">{t("tokens.notRevoked")}</option>
-            <option value="false">{t("tokens.status.revoked")}</option>
-          </Select>
-        </div>
-        <div className="w-full sm:w-44">
-          <Select
-            aria-label={t("tokens.sort")}
-            value={sort}
-            onChange={(e) => setSort(e.target.value as typeof sort)}
-          >
-            {SORTS.map((s) => (
-              <option key={s} value={s}>
-                {t(`tokens.sort.${s}`)}
-              </option>
-            ))}
-          </Select>
-        </div>
-      </div>
-      <ErrorBanner error={tokens.error} />
-      {tokens.isPending ? (
-        <Spinner />
-      ) : tokens.data && tokens.data.total === 0 ? (
-        <EmptyState
-          title={filtered ? t("tokens.noMatch") : t("tokens.empty")}
-          hint={filtered ? undefined : t("tokens.emptyHint")}
-          action={
-            !filtered &&
-            canCreate && (
-              <Button variant="primary" onClick={() => setCreating(true)}>
-                <Plus className="size-4" aria-hidden /> {t("tokens.create")}
-              </Button>
-            )
-          }
+      <ListToolbar list={list} label={t("tokens.search")}>
+        <FilterSelect
+          label={t("tokens.filterInstance")}
+          any={t("tokens.anyInstance")}
+          options={instances.data?.items.map((i) => i.name) ?? []}
+          {...list.bind("instance")}
         />
-      ) : (
-        tokens.data && (
-          <>
-            <Table
-              head={[
-                t("common.name"),
-                t("tokens.scope"),
-                t("tokens.owner"),
-                t("common.created"),
-                t("tokens.lastUsed"),
-                t("tokens.uses"),
-                t("tokens.expires"),
-                t("common.status"),
-                t("common.actions"),
-              ]}
-            >
-              {tokens.data.items.map((token) => {
-                const state = tokenStatus(token);
-                return (
-                  <tr key={token.id} data-testid={`token-${token.name}`}>
-                    <Td className="min-w-40">
-                      <div className="font-medium">{token.name}</div>
-                      <div className="font-mono text-xs text-slate-500">{token.prefix}…</div>
-                    </Td>
-                    <Td>
-                      <div className="flex max-w-56 flex-wrap gap-1 whitespace-nowrap">
-                        {token.admin && <Badge tone="red">{t("tokens.admin")}</Badge>}
-                        {token.instances === null ? (
-                          <Badge tone="amber">{t("tokens.allInstances")}</Badge>
-                        ) : (
-                          token.instances.map((name) => (
-                            <Badge key={name} tone="blue">
-                              {name}
-                            </Badge>
-                          ))
-                        )}
-                      </div>
-                    </Td>
-                    <Td>{ownerName(token.ownerId)}</Td>
-                    <Td className="whitespace-nowrap">{formatTime(token.createdAt, language)}</Td>
-                    <Td className="whitespace-nowrap">
-                      <span data-testid="last-used">
-                        {token.lastUsedAt ? formatTime(token.lastUsedAt, language) : t("common.never")}
-                      </span>
-                    </Td>
-                    <Td className="tabular-nums">
-                      <span data-testid="use-count">{token.useCount}</span>
-                    </Td>
-                    <Td className="whitespace-nowrap">
-                      {token.expiresAt ? formatTime(token.expiresAt, language) : t("tokens.never")}
-                    </Td>
-                    <Td>
-                      <span data-testid="token-status">
-                        <Badge tone={statusTone[state]}>{t(`tokens.status.${state}`)}</Badge>
-                      </span>
-                    </Td>
-                    <Td>
-                      {state !== "revoked" && can("token:delete") && (
-                        <Button
-                          variant="danger"
-                          aria-label={t("tokens.revokeNamed", { name: token.name })}
-                          onClick={() => {
-                            revoke.reset();
-                            setRevoking(token);
-                          }}
-                        >
-                          {t("tokens.revoke")}
-                        </Button>
+        <FilterSelect
+          label={t("common.status")}
+          any={t("common.all")}
+          options={[
+            ["true", t("tokens.notRevoked")],
+            ["false", t("tokens.status.revoked")],
+          ]}
+          {...list.bind("active")}
+        />
+        <FilterSelect
+          label={t("tokens.sort")}
+          options={SORTS.map((s) => [s, t(`tokens.sort.${s}`)])}
+          {...list.bind("sort")}
+        />
+      </ListToolbar>
+      <ListResults
+        list={list}
+        result={tokens}
+        empty={
+          <EmptyState
+            title={filtered ? t("tokens.noMatch") : t("tokens.empty")}
+            hint={filtered ? undefined : t("tokens.emptyHint")}
+            action={!filtered && createButton}
+          />
+        }
+      >
+        {(items) => (
+          <Table
+            head={[
+              t("common.name"),
+              t("tokens.scope"),
+              t("tokens.owner"),
+              t("common.created"),
+              t("tokens.lastUsed"),
+              t("tokens.uses"),
+              t("tokens.expires"),
+              t("common.status"),
+              t("common.actions"),
+            ]}
+          >
+            {items.map((token) => {
+              const state = tokenStatus(token);
+              return (
+                <tr key={token.id} data-testid={`token-${token.name}`}>
+                  <Td className="min-w-40">
+                    <div className="font-medium">{token.name}</div>
+                    <div className="font-mono text-xs text-slate-500">{token.prefix}…</div>
+                  </Td>
+                  <Td>
+                    <div className="flex max-w-56 flex-wrap gap-1 whitespace-nowrap">
+                      {token.admin && <Badge tone="red">{t("tokens.admin")}</Badge>}
+                      {token.instances === null ? (
+                        <Badge tone="amber">{t("tokens.allInstances")}</Badge>
+                      ) : (
+                        token.instances.map((name) => (
+                          <Badge key={name} tone="blue">
+                            {name}
+                          </Badge>
+                        ))
                       )}
-                    </Td>
-                  </tr>
-                );
-              })}
-            </Table>
-            <Pager page={page} pageSize={PAGE_SIZE} total={tokens.data.total} onPage={setPage} />
-          </>
-        )
-      )}
+                    </div>
+                  </Td>
+                  <Td>{ownerName(token.ownerId)}</Td>
+                  <Td className="whitespace-nowrap">{formatTime(token.createdAt, language)}</Td>
+                  <Td className="whitespace-nowrap">
+                    <span data-testid="last-used">
+                      {token.lastUsedAt ? formatTime(token.lastUsedAt, language) : t("common.never")}
+                    </span>
+                  </Td>
+                  <Td className="tabular-nums">
+                    <span data-testid="use-count">{token.useCount}</span>
+                  </Td>
+                  <Td className="whitespace-nowrap">
+                    {token.expiresAt ? formatTime(token.expiresAt, language) : t("tokens.never")}
+                  </Td>
+                  <Td>
+                    <span data-testid="token-status">
+                      <Badge tone={statusTone[state]}>{t(`tokens.status.${state}`)}</Badge>
+                    </span>
+                  </Td>
+                  <Td>
+                    {state !== "revoked" && can("token:delete") && (
+                      <Button
+                        variant="danger"
+                        aria-label={t("tokens.revokeNamed", { name: token.name })}
+                        onClick={() => {
+                          revoke.reset();
+                          setRevoking(token);
+                        }}
+                      >
+                        {t("tokens.revoke")}
+                      </Button>
+                    )}
+                  </Td>
+                </tr>
+              );
+            })}
+          </Table>
+        )}
+      </ListResults>
       {creating && (
         <CreateTokenDialog
           onClose={() => setCreating(false)}
