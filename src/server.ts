@@ -281,7 +281,7 @@ export async function createServer(
       await app.close();
       clearInterval(retention);
       await Promise.allSettled(packages?.installing.values() ?? []);
-      monitor.stop();
+      await monitor.stop();
       await callLog.close();
       await tokens.close();
       await store.close();

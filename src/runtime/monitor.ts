@@ -37,7 +37,7 @@ export class ContainerMonitor {
   /** Instances whose leftover workload (from before a restart of MCPBox) has been looked for. */
   private readonly swept = new Set<string>();
   private timer?: NodeJS.Timeout;
-  private ticking = false;
+  private ticking?: Promise<void>;
 
   constructor(
     /** The runtime of an environment by name; every runtime for removals. */
@@ -62,8 +62,10 @@ export class ContainerMonitor {
     this.timer.unref();
   }
 
-  stop(): void {
+  /** Stops ticking; resolves once a tick under way (a restart, say) has finished. */
+  async stop(): Promise<void> {
     clearInterval(this.timer);
+    await this.ticking;
   }
 
   status(name: string): ContainerState | undefined {
@@ -92,30 +94,31 @@ export class ContainerMonitor {
     this.swept.delete(name);
   }
 
-  async tick(): Promise<void> {
-    if (this.ticking) return;
-    this.ticking = true;
-    try {
-      const byName = new Map(this.instances().map((i) => [i.name, i]));
-      for (const [name, state] of this.states) {
-        const instance = byName.get(name);
-        const runtime = instance?.enabled ? this.runtimes.of(instance.runtime.environment) : undefined;
-        if (!instance || !runtime) {
-          for (const any of this.runtimes.all()) await any.remove(name).catch(() => {});
-          this.forget(name);
-          continue;
-        }
-        try {
-          await this.reconcile(instance, runtime, state);
-        } catch (error) {
-          // The engine or cluster did not answer: keep the last known status, say why it may be stale.
-          this.set(name, state.status, `status unknown: ${(error as Error).message.slice(0, 300)}`);
-        }
+  tick(): Promise<void> {
+    this.ticking ??= this.reconcileAll().finally(() => {
+      this.ticking = undefined;
+    });
+    return this.ticking;
+  }
+
+  private async reconcileAll(): Promise<void> {
+    const byName = new Map(this.instances().map((i) => [i.name, i]));
+    for (const [name, state] of this.states) {
+      const instance = byName.get(name);
+      const runtime = instance?.enabled ? this.runtimes.of(instance.runtime.environment) : undefined;
+      if (!instance || !runtime) {
+        for (const any of this.runtimes.all()) await any.remove(name).catch(() => {});
+        this.forget(name);
+        continue;
       }
-      await this.sweep(byName.values());
-    } finally {
-      this.ticking = false;
+      try {
+        await this.reconcile(instance, runtime, state);
+      } catch (error) {
+        // The engine or cluster did not answer: keep the last known status, say why it may be stale.
+        this.set(name, state.status, `status unknown: ${(error as Error).message.slice(0, 300)}`);
+      }
     }
+    await this.sweep(byName.values());
   }
 
   /**
@@ -185,10 +188,16 @@ export class ContainerMonitor {
     this.set(instance.name, "restarting");
     try {
       await runtime.ensure(instance, this.specOf(instance));
+      if (this.states.get(instance.name) !== state) {
+        // Stopped or deleted while it was restarting: what the restart made is not wanted.
+        await runtime.remove(instance.name);
+        return;
+      }
       state.restarts++;
       state.startedAt = this.now();
       this.set(instance.name, "running");
     } catch (error) {
+      if (this.states.get(instance.name) !== state) return;
       const message = (error as Error).message;
       state.crashes.push(now);
       state.nextAttempt = now + Math.min(MAX_BACKOFF_MS, 1000 * 2 ** state.crashes.length);

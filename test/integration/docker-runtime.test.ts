@@ -20,12 +20,16 @@ let available = false;
 let box: TestBox;
 let image: string;
 
-const containerInstance = (
+/** Every instance name this file uses: whatever a failed test leaves running is removed at the end. */
+const used = new Set<string>();
+
+function containerInstance(
   name: string,
   extra: Partial<InstanceInput> = {},
   runtime: Record<string, unknown> = {},
-) =>
-  ({
+): InstanceInput {
+  used.add(name);
+  return {
     name,
     accessMode: "hosted",
     public: true,
@@ -38,7 +42,8 @@ const containerInstance = (
     },
     runtime: { environment: "docker", image, cpus: 0.5, memoryMb: 256, pids: 128, ...runtime },
     ...extra,
-  }) as InstanceInput;
+  } as InstanceInput;
+}
 
 async function containersOf(name: string) {
   return docker.listContainers({ all: true, filters: { label: [`io.mcpbox.instance=${name}`] } });
@@ -67,9 +72,10 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(async () => {
   if (!available) return;
-  for (const name of ["in-docker", "conformance-docker", "never-ready", "not-allowed"])
-    await box.box.upstreams.release(name);
   await box?.close();
+  for (const name of used) {
+    for (const info of await containersOf(name)) await docker.getContainer(info.Id).remove({ force: true });
+  }
 });
 
 describe("Docker runtime", () => {
