@@ -232,6 +232,18 @@ describe.skipIf(!browserAvailable)("web console: instances and the inspector", (
     expect(writes.total).toBe(1);
     const updates = await admin.json("GET", "/audit?action=instance.update");
     expect(updates.total).toBe(1);
+
+    // A field emptied in the form is cleared, not kept from the stored definition.
+    const saveSettings = async (cwd: string) => {
+      await page.getByRole("tab", { name: "Settings" }).click();
+      await page.getByLabel("Working directory").fill(cwd);
+      await page.getByRole("button", { name: "Save" }).click();
+      await page.getByRole("tab", { name: "Overview", selected: true }).waitFor(WAIT);
+    };
+    await saveSettings("/tmp");
+    expect((await admin.json("GET", `/instances/${NAME}`)).upstream.cwd).toBe("/tmp");
+    await saveSettings("");
+    expect((await admin.json("GET", `/instances/${NAME}`)).upstream.cwd).toBeUndefined();
   }, 240_000);
 
   it("stops and deletes the instance, each after a confirmation", async () => {

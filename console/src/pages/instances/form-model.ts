@@ -107,7 +107,8 @@ export function formToBody(form: FormState, original?: InstanceView): Record<str
           command: form.command.trim(),
           args: form.args.split("\n").filter((line) => line.trim() !== ""),
           env: record(form.env),
-          ...(form.cwd.trim() ? { cwd: form.cwd.trim() } : {}),
+          // An edit merges the upstream field by field: an emptied directory must be cleared explicitly.
+          ...(form.cwd.trim() ? { cwd: form.cwd.trim() } : original ? { cwd: null } : {}),
           ...(original?.upstream.type === "stdio" && original.upstream.package
             ? { package: original.upstream.package }
             : {}),
