@@ -32,10 +32,29 @@ export function apiErrorHandler(error: FastifyError | Error, reply: FastifyReply
   if (error instanceof ConflictError) return sendError(reply, 409, "conflict", error.message);
   if (error instanceof RuleError) return sendError(reply, 400, error.code, error.message, error.details);
   if (error instanceof ForbiddenError) return sendError(reply, 403, "forbidden", error.message);
+  // A write that lost a race with another (a role granted between the in-use check and the delete): the
+  // database's constraints refuse it, and the caller gets the conflict it would have got a moment later.
+  const constraint = databaseConstraint(error);
+  if (constraint) return sendError(reply, 409, "conflict", constraint);
   const status = (error as FastifyError).statusCode;
   if (status && status >= 400 && status < 500) {
     return sendError(reply, status, (error as FastifyError).code ?? "bad_request", error.message);
   }
   reply.log.error({ err: error }, "unhandled API error");
   return sendError(reply, 500, "internal", "internal error");
+}
+
+const CONSTRAINT_MESSAGES: Record<string, string> = {
+  "23503": "still in use, or refers to something that no longer exists",
+  "23505": "already exists",
+};
+
+/** The message for a PostgreSQL integrity violation (drizzle wraps the driver's error as its cause). */
+function databaseConstraint(error: unknown): string | undefined {
+  for (let current = error, depth = 0; current && depth < 3; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === "string" && code in CONSTRAINT_MESSAGES) return CONSTRAINT_MESSAGES[code];
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
 }

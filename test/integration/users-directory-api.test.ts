@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ADMIN_PASSWORD, startBox, type TestBox } from "../helpers/box.js";
 import { ConsoleClient, createSignedInUser } from "../helpers/console.js";
@@ -266,6 +267,21 @@ for (const backend of ["pglite", "postgres"] as const) {
       await admin.json("DELETE", `/roles/${role.id}`, undefined, 204);
       await admin.json("DELETE", `/departments/${occupied.id}`, undefined, 204);
       expect((await admin.json("GET", "/roles")).items.map((r: Listed) => r.name)).not.toContain("in-use");
+    });
+
+    it("answers 409, not 500, when the database refuses a write another server made stale", async (ctx) => {
+      if (!box) return ctx.skip("DATABASE_URL not set");
+      // Another MCPBox on the same database deleted the department; this one's cache still has it.
+      const gone = await admin.json("POST", "/departments", { name: "Deleted elsewhere" }, 201);
+      await box.box.store.db.execute(sql`delete from departments where id = ${gone.id}`);
+      const response = await fetch(`${box.url}/api/v1/users`, {
+        method: "POST",
+        headers: { cookie: admin.cookie!, "x-csrf-token": admin.csrf!, "content-type": "application/json" },
+        body: JSON.stringify({ username: "stale-dept", roles: ["viewer"], departmentId: gone.id }),
+      });
+      expect(response.status).toBe(409);
+      expect(((await response.json()) as { error: { code: string } }).error.code).toBe("conflict");
+      expect((await usernames(admin, "q=stale-dept")).total).toBe(0);
     });
 
     it("holds every user route to the caller's scope, the second-factor reset included", async (ctx) => {
