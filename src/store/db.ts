@@ -1,4 +1,4 @@
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { PGlite } from "@electric-sql/pglite";
@@ -8,6 +8,7 @@ import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import pg from "pg";
+import { migratedClusterTarball } from "./pglite-template.js";
 import * as schema from "./schema.js";
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -42,9 +43,10 @@ export async function openStore(options: {
   if (options.dataDir && options.dataDir !== ":memory:") {
     const dir = join(resolve(options.dataDir), "pglite");
     mkdirSync(dir, { recursive: true });
-    client = await PGlite.create(dir);
+    const fresh = !existsSync(join(dir, "PG_VERSION"));
+    client = await PGlite.create(dir, fresh ? { loadDataDir: await migratedClusterTarball(MIGRATIONS) } : {});
   } else {
-    client = await PGlite.create();
+    client = await PGlite.create({ loadDataDir: await migratedClusterTarball(MIGRATIONS) });
   }
   const db = drizzlePglite(client, { schema });
   await migratePglite(db, { migrationsFolder: MIGRATIONS });
