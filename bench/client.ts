@@ -15,6 +15,8 @@ export interface Endpoint {
 
 export interface ConnectResult {
   sessions: number;
+  /** Each session's connect time (ms), for merging the results of several load processes. */
+  samples?: number[];
   failures: number;
   wallMs: number;
   p50Ms: number;
@@ -39,7 +41,7 @@ interface Session {
 export type ClientOps = {
   open(args: { group: string; endpoint: Endpoint; sessions: number }): Promise<ConnectResult>;
   sequential(args: { group: string; calls: number }): Promise<PhaseResult>;
-  burst(args: { group: string; perSession: number }): Promise<PhaseResult>;
+  burst(args: { group: string; perSession: number }): Promise<PhaseResult & { samples: number[] }>;
   close(args: { group: string }): Promise<{ closed: number }>;
   cycles(args: { endpoint: Endpoint; cycles: number; concurrency: number }): Promise<CycleResult>;
 };
@@ -107,6 +109,7 @@ const ops: ClientOps = {
     const summary = summarize(times, failures, wallMs, firstError);
     return {
       sessions: times.length,
+      samples: times,
       failures,
       wallMs,
       p50Ms: summary.p50Ms,
@@ -154,7 +157,7 @@ const ops: ClientOps = {
         ),
       ),
     );
-    return summarize(latencies, errors, performance.now() - started, firstError);
+    return { ...summarize(latencies, errors, performance.now() - started, firstError), samples: latencies };
   },
 
   async close({ group: name }) {

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { type Bucket, type CpuProfile, formatSummary, summarize } from "./cpuprofile.js";
-import { LoadClient } from "./load-client.js";
+import { LoadPool } from "./load-client.js";
 import {
   freePort,
   killAllGroupsNow,
@@ -19,6 +19,7 @@ import {
   taggedPids,
   waitForHttp,
 } from "./procs.js";
+import { SETTINGS } from "./settings.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url)).replace(/\/$/, "");
 const ECHO = join(ROOT, "bench/echo-server.mjs");
@@ -98,7 +99,7 @@ async function main(): Promise<void> {
   const port = await freePort();
   const spawnedAt = performance.now();
   let box: Spawned | undefined;
-  let client: LoadClient | undefined;
+  let client: LoadPool | undefined;
   const windows: Window[] = [];
   try {
     box = spawnGroup("mcpbox serve --cpu-prof", process.execPath, [
@@ -117,32 +118,30 @@ async function main(): Promise<void> {
     ]);
     const base = `http://127.0.0.1:${port}`;
     await waitForHttp(`${base}/healthz`, box, 60_000);
-    client = await LoadClient.start();
+    client = await LoadPool.start(SETTINGS.loadProcesses);
     for (const policy of ["per-session", "shared"]) {
       for (const transport of ["streamable-http", "sse"] as const) {
         const group = `${policy}-${transport}`;
         const endpoint = { url: `${base}/mcp/echo-${policy}${transport === "sse" ? "/sse" : ""}`, transport };
-        await client.call("open", { group, endpoint, sessions: 4 });
-        await client.call("burst", { group, perSession: 50 });
-        await client.call("close", { group });
-        await client.call("open", { group, endpoint, sessions: 20 });
-        await client.call("burst", { group, perSession: 20 });
+        await client.open({ group, endpoint, sessions: 4 });
+        await client.burst({ group, perSession: 50 });
+        await client.close({ group });
+        await client.open({ group, endpoint, sessions: 20 });
+        await client.burst({ group, perSession: 20 });
         const from = performance.now() - spawnedAt;
         const callsPerSec: number[] = [];
         for (let i = 0; i < REPEATS; i++) {
-          callsPerSec.push(
-            Math.round((await client.call("burst", { group, perSession: PER_SESSION })).callsPerSec),
-          );
+          callsPerSec.push(Math.round((await client.burst({ group, perSession: PER_SESSION })).callsPerSec));
         }
         const to = performance.now() - spawnedAt;
         windows.push({ title: `${policy} / ${transport}`, from, to, callsPerSec });
         console.error(`[profile] ${policy} / ${transport}: ${callsPerSec.join(", ")} calls/s`);
-        await client.call("close", { group });
+        await client.close({ group });
         for (let i = 0; i < 50 && taggedPids(TAG).length > 1; i++) await sleep(100);
       }
     }
   } finally {
-    if (client) await killGroup(client.proc);
+    await client?.stop();
     if (box) await killGroup(box, 10_000);
     killAllGroupsNow();
     sweepTagged(TAG);

@@ -7,8 +7,8 @@ import os from "node:os";
 import { join } from "node:path";
 import { resolveConfig } from "../src/config/server-config.js";
 import { createServer, type McpBox } from "../src/server.js";
-import { LoadClient } from "./load-client.js";
-import { killAllGroupsNow, killGroup, machineBusy, sweepTagged } from "./procs.js";
+import { LoadPool } from "./load-client.js";
+import { killAllGroupsNow, machineBusy, sweepTagged } from "./procs.js";
 import {
   type BenchReport,
   type LeakResult,
@@ -103,7 +103,7 @@ async function main(): Promise<number> {
   let rss: RssResult | undefined;
   let leak: LeakResult | undefined;
   let box: McpBox | undefined;
-  let client: LoadClient | undefined;
+  let client: LoadPool | undefined;
 
   const attempt = async (what: string, work: () => Promise<void>) => {
     try {
@@ -116,7 +116,7 @@ async function main(): Promise<number> {
 
   const peers: Peer[] = [];
   try {
-    client = await LoadClient.start();
+    client = await LoadPool.start(SETTINGS.loadProcesses);
     const config = resolveConfig(
       { port: 0, dataDir: ":memory:", adminToken: "bench-admin-token-0123456789", logLevel: "silent" },
       {},
@@ -225,7 +225,7 @@ async function main(): Promise<number> {
   } finally {
     await box?.close().catch(() => {});
     await Promise.allSettled(peers.map((peer) => peer.stop()));
-    if (client) await killGroup(client.proc);
+    await client?.stop();
     killAllGroupsNow();
     const swept = sweepTagged(RUN_TAG);
     if (swept > 0)

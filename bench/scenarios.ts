@@ -6,7 +6,7 @@ import { join } from "node:path";
 import type { InstanceInput } from "../src/control/instance-model.js";
 import type { McpBox } from "../src/server.js";
 import type { ConnectResult, Endpoint } from "./client.js";
-import type { LoadClient } from "./load-client.js";
+import type { LoadPool } from "./load-client.js";
 import {
   cpuMs,
   cpuOfPids,
@@ -80,36 +80,34 @@ async function waitForNoChildren(target: Target, timeoutMs = 5000): Promise<void
 }
 
 /** Warm-up, a) sequential runs, c) connect; leaves the target's 20 sessions open (group = key) and warm. */
-export async function prepareTarget(client: LoadClient, target: Target): Promise<Prepared> {
+export async function prepareTarget(client: LoadPool, target: Target): Promise<Prepared> {
   const { endpoint, key: group } = target;
   const state = { foreignLoad: 0 };
   await quiet();
   log(
     `${target.gateway} / ${target.transport}: warm-up, a) ${SETTINGS.sequentialCalls} sequential × ${SETTINGS.repeats}`,
   );
-  await client.call("open", { group, endpoint, sessions: 1 });
-  await client.call("sequential", { group, calls: 100 });
-  await client.call("close", { group });
-  await client.call("open", { group, endpoint, sessions: 4 });
-  await client.call("burst", { group, perSession: 50 });
-  await client.call("close", { group });
+  await client.open({ group, endpoint, sessions: 1 });
+  await client.sequential({ group, calls: 100 });
+  await client.close({ group });
+  await client.open({ group, endpoint, sessions: 4 });
+  await client.burst({ group, perSession: 50 });
+  await client.close({ group });
   await waitForNoChildren(target);
 
-  await client.call("open", { group, endpoint, sessions: 1 });
+  await client.open({ group, endpoint, sessions: 1 });
   const sequential = [];
   for (let i = 0; i < SETTINGS.repeats; i++) {
     sequential.push(
-      await measured(state, () => client.call("sequential", { group, calls: SETTINGS.sequentialCalls })),
+      await measured(state, () => client.sequential({ group, calls: SETTINGS.sequentialCalls })),
     );
   }
-  await client.call("close", { group });
+  await client.close({ group });
   await waitForNoChildren(target);
 
   log(`${target.gateway} / ${target.transport}: c) connect ${SETTINGS.sessions} sessions at once`);
-  const connect = await measured(state, () =>
-    client.call("open", { group, endpoint, sessions: SETTINGS.sessions }),
-  );
-  await client.call("burst", { group, perSession: SETTINGS.perSession }); // unmeasured: warms 20 fresh children
+  const connect = await measured(state, () => client.open({ group, endpoint, sessions: SETTINGS.sessions }));
+  await client.burst({ group, perSession: SETTINGS.perSession }); // unmeasured: warms 20 fresh children
   return {
     target,
     sequential,
@@ -122,18 +120,18 @@ export async function prepareTarget(client: LoadClient, target: Target): Promise
 }
 
 /** One b) run: every session issues its calls at once, all sessions in parallel. */
-export async function burstRound(client: LoadClient, prepared: Prepared): Promise<void> {
+export async function burstRound(client: LoadPool, prepared: Prepared): Promise<void> {
   const { target } = prepared;
   await quiet();
   const upstreams = taggedPids(target.tag);
   const gateway = target.cpu();
-  const clientCpu = cpuMs(client.proc.pid);
+  const clientCpu = cpuOfPids(client.pids);
   const upstream = cpuOfPids(upstreams);
   const meter = foreignLoadMeter(RUN_TAG);
-  const run = await client.call("burst", { group: target.key, perSession: SETTINGS.perSession });
+  const run = await client.burst({ group: target.key, perSession: SETTINGS.perSession });
   const foreign = meter();
   prepared.cpu.gateway += target.cpu() - gateway;
-  prepared.cpu.client += cpuMs(client.proc.pid) - clientCpu;
+  prepared.cpu.client += cpuOfPids(client.pids) - clientCpu;
   prepared.cpu.upstream += cpuOfPids(upstreams) - upstream;
   prepared.bursts.push(run);
   prepared.burstForeign.push(foreign);
@@ -142,13 +140,13 @@ export async function burstRound(client: LoadClient, prepared: Prepared): Promis
 }
 
 /** Closes the target's sessions and reduces its runs to one result row. */
-export async function finishTarget(client: LoadClient, prepared: Prepared): Promise<TargetResult> {
+export async function finishTarget(client: LoadPool, prepared: Prepared): Promise<TargetResult> {
   const { target, bursts, burstForeign, cpu } = prepared;
   // The median of the uncontended runs when there is one, else of all runs.
   const clean = bursts.filter((_, i) => burstForeign[i] <= CONTENDED);
   const selected = clean.length > 0 ? clean : bursts;
   const selectedForeign = burstForeign.filter((_, i) => selected.includes(bursts[i]));
-  await client.call("close", { group: target.key });
+  await client.close({ group: target.key });
   await waitForNoChildren(target);
   const calls = bursts.reduce((sum, run) => sum + run.calls, 0);
   const perCall = (ms: number) => (calls ? (ms * 1000) / calls : Number.NaN);
@@ -252,11 +250,11 @@ export async function startPeer(
 }
 
 /** e) connect / terminateSession / close cycles against a per-session instance, then count its children. */
-export async function leakCheck(client: LoadClient, box: McpBox): Promise<LeakResult> {
+export async function leakCheck(client: LoadPool, box: McpBox): Promise<LeakResult> {
   const tag = `${RUN_TAG}-cycle`;
   await box.instances.create(hosted("echo-cycle", tag, "per-session"));
   log(`e) ${SETTINGS.cycles} connect/disconnect cycles against MCPBox per-session`);
-  const cycles = await client.call("cycles", {
+  const cycles = await client.cycles({
     endpoint: { url: `${box.url}/mcp/echo-cycle`, transport: "streamable-http" },
     cycles: SETTINGS.cycles,
     concurrency: SETTINGS.cycleConcurrency,

@@ -14,6 +14,8 @@ export const SETTINGS = {
   rssSessions: QUICK ? 100 : 1000,
   cycles: QUICK ? 20 : 200,
   cycleConcurrency: 4,
+  /** Load-generator processes (one per core): one single-threaded SDK client would cap every gateway alike. */
+  loadProcesses: 2,
 };
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
