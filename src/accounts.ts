@@ -20,6 +20,7 @@ import {
   UserRepository,
 } from "./store/account-repositories.js";
 import type { Db } from "./store/db.js";
+import { SettingsRepository } from "./store/settings-repository.js";
 
 export interface AccountDeps {
   db: Db;
@@ -45,7 +46,7 @@ export async function createAccounts({ db, config, clock, logger, secrets, token
     (id) => instances.countInDepartment(id),
   );
   await directory.load();
-  const settings = new SettingsService(db, config);
+  const settings = new SettingsService(new SettingsRepository(db), config);
   await settings.load();
   let sessions: ConsoleSessions | undefined;
   // Policies read the current settings on every use, so a change through the API applies at once.

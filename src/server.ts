@@ -33,6 +33,8 @@ import { hostPathAllowed, runtimeDir } from "./runtime/docker.js";
 import { kubernetesUnsupported } from "./runtime/kubernetes.js";
 import { ContainerMonitor } from "./runtime/monitor.js";
 import { openStore, type Store } from "./store/db.js";
+import { EnvironmentRepository } from "./store/environment-repository.js";
+import { PackageRepository } from "./store/package-repository.js";
 import { CallLogRepository, InstanceRepository, TokenRepository } from "./store/repositories.js";
 import { TemplateRepository } from "./store/template-repository.js";
 import { Upstreams } from "./upstream/upstreams.js";
@@ -87,10 +89,15 @@ export async function createServer(
     () => {};
   // Environments need the instance list (deletion refused while used); the instances come right after.
   let instances: InstanceService | undefined;
-  const environments = new EnvironmentService(store.db, secrets, () => instances!, {
-    bridgeDir: runtimeDir(config.dataDir),
-    imageAllowlist: config.imageAllowlist,
-  });
+  const environments = new EnvironmentService(
+    new EnvironmentRepository(store.db),
+    secrets,
+    () => instances!,
+    {
+      bridgeDir: runtimeDir(config.dataDir),
+      imageAllowlist: config.imageAllowlist,
+    },
+  );
   const containerRuntimes = {
     of: (name: string) => environments.containerRuntime(name),
     all: () => environments.allRuntimes(),
@@ -134,7 +141,7 @@ export async function createServer(
     throw error;
   }
   await tokens.load();
-  packages = new PackageService(store.db, packagesDir(config.dataDir), instances);
+  packages = new PackageService(new PackageRepository(store.db), packagesDir(config.dataDir), instances);
   await packages.load();
   const { audit, directory, settings, users, sessions, twoFactor, apiKeys } = await createAccounts({
     db: store.db,

@@ -10,10 +10,10 @@ import {
   writeKeyFile,
 } from "../auth/secrets.js";
 import { resolveConfig } from "../config/server-config.js";
-import { resealEnvironmentSettings } from "../control/environments.js";
 import { UserRepository } from "../store/account-repositories.js";
 import { exportData, importData } from "../store/backup.js";
 import { openStore } from "../store/db.js";
+import { EnvironmentRepository } from "../store/environment-repository.js";
 import { InstanceRepository } from "../store/repositories.js";
 
 /** Commands that work on the data directory / database directly, with the server stopped. */
@@ -89,7 +89,7 @@ export function offlineCommands(program: Command): void {
       try {
         const count = await new InstanceRepository(store.db, from).reseal(from, to);
         const totp = await new UserRepository(store.db).resealTotp(from, to);
-        await resealEnvironmentSettings(store.db, from, to);
+        await new EnvironmentRepository(store.db).reseal(from, to);
         console.log(
           `re-encrypted the secrets of ${count} instance(s) and ${totp} two-factor secret(s): key ${from.keyId} → ${to.keyId}`,
         );

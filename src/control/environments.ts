@@ -1,13 +1,11 @@
 import { isIP } from "node:net";
 import Docker from "dockerode";
-import { eq } from "drizzle-orm";
 import { z } from "zod";
 import type { SecretBox } from "../auth/secrets.js";
 import type { ContainerRuntime } from "../runtime/container-runtime.js";
 import { DockerRuntime } from "../runtime/docker.js";
 import { KubernetesRuntime } from "../runtime/kubernetes.js";
-import type { Db } from "../store/db.js";
-import { environments } from "../store/schema.js";
+import type { EnvironmentRepository } from "../store/environment-repository.js";
 import { ConflictError, ForbiddenError, NotFoundError } from "./errors.js";
 import { environmentNameSchema, SECRET_MASK } from "./instance-model.js";
 import type { InstanceService } from "./instances.js";
@@ -134,14 +132,14 @@ export class EnvironmentService {
   private readonly runtimes = new Map<string, ContainerRuntime>();
 
   constructor(
-    private readonly db: Db,
+    private readonly repo: EnvironmentRepository,
     private readonly secrets: SecretBox,
     private readonly instances: () => InstanceService,
     private readonly runtimeOptions: { bridgeDir: string; imageAllowlist: string[] },
   ) {}
 
   async load(): Promise<void> {
-    const rows = await this.db.select().from(environments);
+    const rows = await this.repo.list();
     this.cache = [
       ...BUILT_IN,
       ...rows.map((row) => ({
@@ -197,7 +195,7 @@ export class EnvironmentService {
     const data: EnvironmentInput = environmentInputSchema.parse(input);
     if (this.get(data.name)) throw new ConflictError(`environment "${data.name}" exists`);
     const settings = data.kind === "docker" ? { docker: data.docker } : { kubernetes: data.kubernetes };
-    await this.db.insert(environments).values({
+    await this.repo.insert({
       name: data.name,
       kind: data.kind,
       description: data.description,
@@ -213,7 +211,7 @@ export class EnvironmentService {
     if (env.builtIn) throw new ForbiddenError(`the built-in environment "${name}" cannot be deleted`);
     const users = this.usedBy(name);
     if (users.length) throw new ConflictError(`environment "${name}" is used by: ${users.join(", ")}`);
-    await this.db.delete(environments).where(eq(environments.name, name));
+    await this.repo.delete(name);
     this.runtimes.delete(name);
     await this.load();
   }
@@ -247,16 +245,4 @@ export class EnvironmentService {
       return done({ ok: false, error: (error as Error).message.slice(0, 500) });
     }
   }
-}
-
-/** Re-seals every environment's settings from one master key to another (`mcpbox rotate-key`). */
-export async function resealEnvironmentSettings(db: Db, from: SecretBox, to: SecretBox): Promise<void> {
-  await db.transaction(async (tx) => {
-    for (const row of await tx.select().from(environments)) {
-      await tx
-        .update(environments)
-        .set({ config: to.seal(from.open(row.config)) })
-        .where(eq(environments.id, row.id));
-    }
-  });
 }

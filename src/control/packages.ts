@@ -3,19 +3,18 @@ import { createHash, randomUUID } from "node:crypto";
 import { chmod, lstat, mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, relative, resolve, sep } from "node:path";
-import { eq, sql } from "drizzle-orm";
 import yazl from "yazl";
 import { commandToArgv } from "../bridge.js";
-import type { Db } from "../store/db.js";
+import type { PackageRepository, PackageRow } from "../store/package-repository.js";
 import type { Ownership } from "../store/repositories.js";
-import { packages } from "../store/schema.js";
 import { minimalEnv } from "../upstream/stdio-process.js";
 import { ConflictError, NotFoundError, RuleError } from "./errors.js";
 import { packageNameSchema } from "./instance-model.js";
 import type { InstanceService } from "./instances.js";
 import { type ArchiveFormat, DEFAULT_LIMITS, readArchive, safeRelativePath } from "./package-archive.js";
 
-export type PackageRow = typeof packages.$inferSelect;
+export type { PackageRow };
+
 const MAX_EDITABLE_BYTES = 1024 * 1024;
 
 export function presentPackage(row: PackageRow) {
@@ -48,7 +47,7 @@ export class PackageService {
   private readonly dirs = new Map<string, string>();
 
   constructor(
-    private readonly db: Db,
+    private readonly repo: PackageRepository,
     private readonly root: string,
     private readonly instances: InstanceService,
   ) {}
@@ -63,15 +62,15 @@ export class PackageService {
   }
 
   list(): Promise<PackageRow[]> {
-    return this.db.select().from(packages).orderBy(packages.name);
+    return this.repo.list();
   }
 
-  async get(id: string): Promise<PackageRow | undefined> {
-    return (await this.db.select().from(packages).where(eq(packages.id, id)))[0];
+  get(id: string): Promise<PackageRow | undefined> {
+    return this.repo.get(id);
   }
 
-  async byName(name: string): Promise<PackageRow | undefined> {
-    return (await this.db.select().from(packages).where(eq(packages.name, name)))[0];
+  byName(name: string): Promise<PackageRow | undefined> {
+    return this.repo.byName(name);
   }
 
   /** The directory an instance runs from. */
@@ -110,22 +109,17 @@ export class PackageService {
     }
     const sizeBytes = files.reduce((sum, f) => sum + f.data.length, 0);
     const sha256 = createHash("sha256").update(archive).digest("hex");
-    const row = (
-      await this.db
-        .insert(packages)
-        .values({
-          id,
-          name,
-          format,
-          sizeBytes,
-          fileCount: files.length,
-          sha256,
-          installCommand: installCommand ?? null,
-          installStatus: installArgv ? "running" : null,
-          ...owner,
-        })
-        .returning()
-    )[0]!;
+    const row = await this.repo.insert({
+      id,
+      name,
+      format,
+      sizeBytes,
+      fileCount: files.length,
+      sha256,
+      installCommand: installCommand ?? null,
+      installStatus: installArgv ? "running" : null,
+      ...owner,
+    });
     this.dirs.set(name, this.directory(row));
     if (installArgv) this.installing.set(row.id, this.install(row, installArgv));
     return row;
@@ -156,10 +150,7 @@ export class PackageService {
         resolvePromise({ ok: code === 0, log: code === 0 ? log : `${log}\nexited with ${signal ?? code}` }),
       );
     });
-    await this.db
-      .update(packages)
-      .set({ installStatus: result.ok ? "ok" : "failed", installLog: result.log, updatedAt: sql`now()` })
-      .where(eq(packages.id, row.id));
+    await this.repo.setInstallResult(row.id, result.ok ? "ok" : "failed", result.log);
     this.installing.delete(row.id);
   }
 
@@ -200,7 +191,7 @@ export class PackageService {
     await mkdir(dirname(target), { recursive: true });
     await writeFile(target, content);
     if (!existing) await chmod(target, 0o644);
-    await this.db.update(packages).set({ updatedAt: sql`now()` }).where(eq(packages.id, row.id));
+    await this.repo.touch(row.id);
   }
 
   /** The package's current files as a zip. */
@@ -219,7 +210,7 @@ export class PackageService {
       .filter((i) => i.upstream.type === "stdio" && i.upstream.package === row.name)
       .map((i) => i.name);
     if (users.length) throw new ConflictError(`package "${row.name}" is used by: ${users.join(", ")}`);
-    await this.db.delete(packages).where(eq(packages.id, row.id));
+    await this.repo.delete(row.id);
     this.dirs.delete(row.name);
     await rm(this.directory(row), { recursive: true, force: true });
   }

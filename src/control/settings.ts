@@ -1,7 +1,6 @@
 import { z } from "zod";
 import type { ServerConfig } from "../config/server-config.js";
-import type { Db } from "../store/db.js";
-import { settings as settingsTable } from "../store/schema.js";
+import type { SettingsRepository } from "../store/settings-repository.js";
 
 /** What an admin can change at run time; the rest of the configuration needs a restart. */
 export const settingsSchema = z.strictObject({
@@ -32,7 +31,7 @@ export class SettingsService {
   private values: Settings;
 
   constructor(
-    private readonly db: Db,
+    private readonly repo: SettingsRepository,
     config: ServerConfig,
   ) {
     this.values = {
@@ -47,8 +46,7 @@ export class SettingsService {
   }
 
   async load(): Promise<void> {
-    const stored: Record<string, unknown> = {};
-    for (const row of await this.db.select().from(settingsTable)) stored[row.key] = row.value;
+    const stored = await this.repo.all();
     // A stored value the current schema no longer accepts is ignored rather than blocking the start.
     const valid = settingsPatchSchema.safeParse(stored);
     if (valid.success) this.values = { ...this.values, ...valid.data };
@@ -60,14 +58,7 @@ export class SettingsService {
 
   async update(input: unknown): Promise<Settings> {
     const patch = settingsPatchSchema.parse(input);
-    await this.db.transaction(async (tx) => {
-      for (const [key, value] of Object.entries(patch)) {
-        await tx
-          .insert(settingsTable)
-          .values({ key, value })
-          .onConflictDoUpdate({ target: settingsTable.key, set: { value, updatedAt: new Date() } });
-      }
-    });
+    await this.repo.upsertMany(patch);
     this.values = { ...this.values, ...patch };
     return this.values;
   }
