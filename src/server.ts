@@ -61,6 +61,7 @@ export interface McpBox {
   maintenance(): Promise<void>;
   settings: SettingsService;
   packages: PackageService;
+  environments: EnvironmentService;
   /** Graceful stop: refuse new work, let in-flight calls finish up to the deadline, then kill children. */
   close(): Promise<void>;
 }
@@ -309,6 +310,7 @@ export async function createServer(
     maintenance,
     settings,
     packages,
+    environments,
     upstreams,
     sessions: gateway.sessions,
     callLog,

@@ -89,9 +89,9 @@ export function offlineCommands(program: Command): void {
       try {
         const count = await new InstanceRepository(store.db, from).reseal(from, to);
         const totp = await new UserRepository(store.db).resealTotp(from, to);
-        await new EnvironmentRepository(store.db).reseal(from, to);
+        const environments = await new EnvironmentRepository(store.db).reseal(from, to);
         console.log(
-          `re-encrypted the secrets of ${count} instance(s) and ${totp} two-factor secret(s): key ${from.keyId} → ${to.keyId}`,
+          `re-encrypted the secrets of ${count} instance(s), ${environments} environment(s) and ${totp} two-factor secret(s): key ${from.keyId} → ${to.keyId}`,
         );
       } finally {
         await store.close();

@@ -14,22 +14,24 @@ const run = promisify(execFile);
 const BIN = join(import.meta.dirname, "../../bin/mcpbox.mjs");
 const ENV_SECRET = "env-secret-value-0123456789";
 const HEADER_SECRET = "Bearer header-secret-value-0123456789";
+const TLS_KEY = "-----BEGIN PRIVATE KEY-----tls-key-secret-0123456789-----END PRIVATE KEY-----";
 const dataDir = mkdtempSync(join(tmpdir(), "mcpbox-secrets-"));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
 const start = (extra: Record<string, string> = {}) =>
   createServer(resolveConfig({ port: 0, dataDir, logLevel: "silent", ...extra }, {}));
 
-/** Every stored instance spec, as the database holds it. */
-async function storedSpecs(): Promise<string> {
+/** What a table's column holds in the database, every row. */
+async function stored(query: string): Promise<string> {
   const db = await PGlite.create(join(dataDir, "pglite"));
   try {
-    const { rows } = await db.query<{ spec: unknown }>("select spec from instances");
-    return JSON.stringify(rows);
+    return JSON.stringify((await db.query(query)).rows);
   } finally {
     await db.close();
   }
 }
+const storedSpecs = () => stored("select spec from instances");
+const storedEnvironments = () => stored("select config from environments");
 
 describe("secrets at rest", () => {
   it("seals env values and upstream headers with AES-256-GCM under a generated key file", async () => {
@@ -53,6 +55,11 @@ describe("secrets at rest", () => {
         headers: { Authorization: HEADER_SECRET },
       },
     });
+    await box.environments.create({
+      name: "remote-engine",
+      kind: "docker",
+      docker: { host: "tcp://10.0.0.1:2376", tls: { ca: "ca-pem", cert: "cert-pem", key: TLS_KEY } },
+    });
     await box.close();
     const keyFile = join(dataDir, "master.key");
     expect(statSync(keyFile).mode & 0o777).toBe(0o600);
@@ -61,6 +68,7 @@ describe("secrets at rest", () => {
     expect(stored).not.toContain("header-secret-value");
     expect(stored.match(/enc:v1:/g)).toHaveLength(2);
     expect(stored).toContain("API_KEY"); // names stay readable; values do not
+    expect(await storedEnvironments()).not.toContain(TLS_KEY);
 
     const again = await start();
     const env = again.instances.get("with-env")!.upstream as { env: Record<string, string> };
@@ -78,7 +86,9 @@ describe("secrets at rest", () => {
     const { stdout } = await run(process.execPath, [BIN, "rotate-key", "--data-dir", dataDir], {
       env: { ...process.env, MCPBOX_MASTER_KEY: "", MCPBOX_DATABASE_URL: "" },
     });
-    expect(stdout).toMatch(/re-encrypted the secrets of 2 instance\(s\) and 0 two-factor secret\(s\)/);
+    expect(stdout).toMatch(
+      /re-encrypted the secrets of 2 instance\(s\), 1 environment\(s\) and 0 two-factor secret\(s\)/,
+    );
     const after = readFileSync(join(dataDir, "master.key"), "utf8").trim();
     expect(after).not.toBe(before);
     const stored = await storedSpecs();
@@ -88,6 +98,8 @@ describe("secrets at rest", () => {
     const box = await start();
     const headers = box.instances.get("with-header")!.upstream as { headers: Record<string, string> };
     expect(headers.headers.Authorization).toBe(HEADER_SECRET);
+    expect(box.environments.get("remote-engine")?.docker?.tls?.key).toBe(TLS_KEY);
+    expect(await storedEnvironments()).toContain(`enc:v1:${newId}:`);
     await box.close();
   });
 
