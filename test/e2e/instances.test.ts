@@ -216,6 +216,41 @@ describe.skipIf(!browserAvailable)("web console: instances and the inspector", (
     await page.getByText("Paused", { exact: true }).waitFor(WAIT);
   }, 240_000);
 
+  it("shows the instance and its calls on the dashboard; a count clicks through to the filtered list", async () => {
+    const overview = await admin.json("GET", "/stats/overview");
+    const calls = await admin.json("GET", "/stats/calls?range=1h");
+    expect(calls.totals.calls).toBeGreaterThan(0);
+    await page.goto(`${server.url}/`);
+    const counts = page.getByTestId("counts");
+    await waitOrExplain(page, counts);
+    await expect(counts.getByRole("link", { name: /^Instances/ }).textContent()).resolves.toBe(
+      `Instances${overview.instances.total}`,
+    );
+    // The call log is written in batches: compare with what the API says at the same moment.
+    await expect
+      .poll(async () => {
+        const { totals } = await admin.json("GET", "/stats/calls?range=1h");
+        const shown = await page.getByTestId("call-totals").textContent();
+        return shown === `${totals.calls} calls, ${totals.errors} errors in this range`;
+      }, WAIT)
+      .toBe(true);
+    await page.getByRole("button", { name: "24 h" }).click();
+    await expect.poll(() => new URL(page.url()).searchParams.get("range")).toBe("24h");
+    // Each chart draws its series (recharts paths), not just its axes.
+    for (const chart of ["chart-calls", "chart-errors", "chart-latency"]) {
+      const curve = page.getByTestId(chart).locator("path.recharts-curve").first();
+      await curve.waitFor({ ...WAIT, state: "attached" }); // a flat zero line has no height: "hidden"
+      await expect(curve.getAttribute("d")).resolves.toMatch(/^M[\d.]+,[\d.]+/);
+    }
+    await page.getByRole("cell", { name: "test_tool_with_progress" }).waitFor(WAIT);
+    await screenshot(page, "dashboard");
+
+    await counts.getByRole("link", { name: /^Hosted/ }).click();
+    await page.waitForURL((url) => url.pathname === "/instances" && url.search.includes("accessMode=hosted"));
+    await page.getByRole("link", { name: NAME, exact: true }).click();
+    await page.waitForURL((url) => url.pathname === `/instances/${NAME}`);
+  }, 240_000);
+
   it("edits the instance: the masked secret goes back masked and keeps its value", async () => {
     await page.getByRole("tab", { name: "Settings" }).click();
     const secret = page.getByLabel("Environment variables 1: value");

@@ -312,7 +312,7 @@ export function Table({ head, children }: { head: ReactNode[]; children: ReactNo
           <tr>
             {head.map((cell, i) => (
               // biome-ignore lint/suspicious/noArrayIndexKey: headers are static per table
-              <th key={i} className="px-3 py-2 font-medium">
+              <th key={i} className="whitespace-nowrap px-3 py-2 font-medium">
                 {cell}
               </th>
             ))}

@@ -31,6 +31,9 @@ interface Series {
 
 const axis = { fontSize: 11, stroke: "currentColor" };
 
+/** Few buckets with a value (latency exists only where there were calls): a bare line would not show. */
+const sparse = (data: Point[], key: Series["key"]) => data.filter((point) => point[key] != null).length <= 12;
+
 /**
  * One chart of the calls over time in a card: filled areas or lines, one a series; a legend where there
  * is more than one. Gaps (a bucket without calls has no latency) are bridged.
@@ -76,6 +79,7 @@ function TrendCard({
                   stroke={color}
                   fill={color}
                   fillOpacity={0.25}
+                  isAnimationActive={false}
                 />
               ) : (
                 <Line
@@ -84,8 +88,9 @@ function TrendCard({
                   dataKey={key}
                   name={name}
                   stroke={color}
-                  dot={false}
+                  dot={sparse(data, key) ? { r: 2.5, fill: color } : false}
                   connectNulls
+                  isAnimationActive={false}
                 />
               ),
             )}

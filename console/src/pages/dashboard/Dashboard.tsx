@@ -170,7 +170,7 @@ export function DashboardPage() {
                       </Td>
                       <Td>{row.calls}</Td>
                       <Td>{row.errors}</Td>
-                      <Td>{formatMs(row.p95Ms)}</Td>
+                      <Td className="whitespace-nowrap">{formatMs(row.p95Ms)}</Td>
                     </tr>
                   ))}
                 </Table>
@@ -191,11 +191,11 @@ export function DashboardPage() {
                 >
                   {calls.data.topTools.map((row) => (
                     <tr key={`${row.instance}/${row.method}/${row.target}`}>
-                      <Td className="font-mono text-xs">{row.target ?? row.method}</Td>
+                      <Td className="break-all font-mono text-xs">{row.target ?? row.method}</Td>
                       <Td>{row.instance}</Td>
                       <Td>{row.calls}</Td>
                       <Td>{row.errors}</Td>
-                      <Td>{formatMs(row.p95Ms)}</Td>
+                      <Td className="whitespace-nowrap">{formatMs(row.p95Ms)}</Td>
                     </tr>
                   ))}
                 </Table>
