@@ -189,10 +189,31 @@ describe.skipIf(!browserAvailable)("web console: instances and the inspector", (
     await page.getByRole("button", { name: "test_sampling" }).click();
     await page.getByRole("button", { name: "Run tool" }).click();
     await page.getByText("Required", { exact: true }).waitFor(WAIT);
-    await page.getByLabel("prompt *").fill("hello");
+    await page.getByLabel("prompt *").fill("What is two plus two?");
     await page.getByRole("button", { name: "Run tool" }).click();
-    await result.getByText("Client does not support sampling").waitFor(WAIT);
+    // The server's sampling request comes to the user, through the gateway, and their reply goes back.
+    const sampling = page.getByRole("dialog", { name: /sampling/ });
+    await waitOrExplain(page, sampling);
+    await expect(sampling.textContent()).resolves.toContain("What is two plus two?");
+    await screenshot(page, "inspector-sampling");
+    await sampling.getByLabel("Reply").fill("four");
+    await sampling.getByRole("button", { name: "Send reply" }).click();
+    await result.getByText("LLM response: four").waitFor(WAIT);
     await screenshot(page, "inspector");
+
+    // Elicitation: a form from the requested schema, accepted with the user's values.
+    await page.getByRole("button", { name: "test_elicitation", exact: true }).click();
+    await page.getByLabel("message *").fill("Who is testing?");
+    await page.getByRole("button", { name: "Run tool" }).click();
+    const elicitation = page.getByRole("dialog", { name: /elicitation/ });
+    await waitOrExplain(page, elicitation);
+    await expect(elicitation.textContent()).resolves.toContain("Who is testing?");
+    await elicitation.getByLabel("username *").fill("e2e-user");
+    await elicitation.getByLabel("email *").fill("e2e@example.com");
+    await elicitation.getByRole("button", { name: "Accept and send" }).click();
+    await result
+      .getByText('User response: action=accept, content={"username":"e2e-user","email":"e2e@example.com"}')
+      .waitFor(WAIT);
 
     const inspectorToken = async () =>
       (await admin.json("GET", `/tokens?instance=${NAME}`)).items.find((t: { name: string }) =>

@@ -4,11 +4,19 @@ import { LANGUAGES, type Language } from "./define";
 import admin from "./messages/admin";
 import common from "./messages/common";
 import dashboard from "./messages/dashboard";
+import inspector from "./messages/inspector";
 import instances from "./messages/instances";
 import library from "./messages/library";
 
-const areas = [common, dashboard, instances, library, admin];
-const en = { ...common.en, ...dashboard.en, ...instances.en, ...library.en, ...admin.en };
+const areas = [common, dashboard, instances, inspector, library, admin];
+const en = {
+  ...common.en,
+  ...dashboard.en,
+  ...instances.en,
+  ...inspector.en,
+  ...library.en,
+  ...admin.en,
+};
 export type MessageKey = keyof typeof en;
 const tables: Record<Language, Record<string, string>> = {
   en: Object.assign({}, ...areas.map((a) => a.en)),

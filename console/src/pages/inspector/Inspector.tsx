@@ -22,6 +22,7 @@ import { useMcpConnection } from "./connection";
 import { MessagesPanel, NotificationsPanel } from "./EventsPanel";
 import { PromptsPanel } from "./PromptsPanel";
 import { ResourcesPanel } from "./ResourcesPanel";
+import { ServerRequests } from "./ServerRequests";
 import { ToolsPanel } from "./ToolsPanel";
 
 const route = getRouteApi("/app/inspector");
@@ -199,6 +200,7 @@ export function Inspector() {
           <MessagesPanel items={connection.messages} onClear={connection.clearMessages} />
         </div>
       )}
+      <ServerRequests requests={connection.requests} />
     </>
   );
 }

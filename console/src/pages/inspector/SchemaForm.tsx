@@ -1,7 +1,21 @@
 import { Plus, Trash2 } from "lucide-react";
 import { Button, Field, Input, Select, Textarea } from "../../components/ui";
-import { useI18n } from "../../i18n";
-import { type FieldState, initialState, kindOf, type Schema } from "./schema-form";
+import { type Translate, useI18n } from "../../i18n";
+import { FieldError, type FieldState, initialState, kindOf, type Schema } from "./schema-form";
+
+/** The messages, by field path, for a form value toValue refused (or for JSON that does not parse). */
+export function fieldErrors(t: Translate, error: unknown): Record<string, string> {
+  if (!(error instanceof FieldError)) {
+    return { "": t("inspector.badJson", { error: (error as Error).message }) };
+  }
+  const text =
+    error.reason === "required"
+      ? t("common.required")
+      : error.reason === "json"
+        ? t("inspector.badJson", { error: error.message })
+        : t(`inspector.bad.${error.reason}`);
+  return { [error.path]: text };
+}
 
 /** Fields for an object schema's properties; `errors` holds messages by field path. */
 export function SchemaFields({

@@ -8,15 +8,8 @@ import { useI18n } from "../../i18n";
 import { formatMs } from "../../lib/format";
 import { ContentView, JsonView } from "./ContentView";
 import { ItemPicker } from "./ItemPicker";
-import { SchemaFields } from "./SchemaForm";
-import {
-  FieldError,
-  type FieldState,
-  initialState,
-  type Schema,
-  takesNoFields,
-  toValue,
-} from "./schema-form";
+import { fieldErrors, SchemaFields } from "./SchemaForm";
+import { type FieldState, initialState, type Schema, takesNoFields, toValue } from "./schema-form";
 
 /** Every page of a list call, as one array. */
 export async function listAll<T>(
@@ -98,15 +91,7 @@ function ToolRunner({ client, tool }: { client: Client; tool: Tool }) {
       }
       return (toValue(schema, state, "", true) as Record<string, unknown>) ?? {};
     } catch (error) {
-      if (error instanceof FieldError) {
-        const text =
-          error.reason === "required"
-            ? t("common.required")
-            : error.reason === "json"
-              ? t("inspector.badJson", { error: error.message })
-              : t(`inspector.bad.${error.reason}`);
-        setErrors({ [error.path]: text });
-      } else setErrors({ "": t("inspector.badJson", { error: (error as Error).message }) });
+      setErrors(fieldErrors(t, error));
       return undefined;
     }
   };

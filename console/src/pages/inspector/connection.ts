@@ -1,7 +1,16 @@
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { Transport, TransportSendOptions } from "@modelcontextprotocol/sdk/shared/transport.js";
-import type { JSONRPCMessage, ServerCapabilities } from "@modelcontextprotocol/sdk/types.js";
+import {
+  type CreateMessageRequest,
+  CreateMessageRequestSchema,
+  type CreateMessageResult,
+  type ElicitRequest,
+  ElicitRequestSchema,
+  type ElicitResult,
+  type JSONRPCMessage,
+  type ServerCapabilities,
+} from "@modelcontextprotocol/sdk/types.js";
 import { useQueryClient } from "@tanstack/react-query";
 import { useCallback, useEffect, useRef, useState } from "react";
 import { api } from "../../lib/api";
@@ -31,6 +40,12 @@ export interface ConnectionState {
   capabilities?: ServerCapabilities;
   instructions?: string;
 }
+
+/** A request the server sent to the client (the user answers it in the Inspector), waiting for its answer. */
+export type ServerRequest = { id: number; reject(error: Error): void } & (
+  | { kind: "sampling"; params: CreateMessageRequest["params"]; resolve(result: CreateMessageResult): void }
+  | { kind: "elicitation"; params: ElicitRequest["params"]; resolve(result: ElicitResult): void }
+);
 
 /** How long the inspector's own access token lives: it is revoked on disconnect anyway. */
 const TOKEN_SECONDS = 30 * 60;
@@ -96,6 +111,8 @@ export function useMcpConnection() {
   const [state, setState] = useState<ConnectionState>({ status: "idle", session: 0 });
   const [messages, setMessages] = useState<LoggedMessage[]>([]);
   const [notifications, setNotifications] = useState<LoggedNotification[]>([]);
+  const [requests, setRequests] = useState<ServerRequest[]>([]);
+  const pending = useRef<ServerRequest[]>([]);
   const client = useRef<Client | null>(null);
   const tokenId = useRef<string | null>(null);
   const sequence = useRef(0);
@@ -106,9 +123,39 @@ export function useMcpConnection() {
     if (id) await api.delete(`/tokens/${id}`).catch(() => {});
   }, []);
 
+  /** Queues a server request for the user; settles when they answer, or when the server cancels it. */
+  const ask = useCallback(
+    <R>(kind: ServerRequest["kind"], params: unknown, signal: AbortSignal) =>
+      new Promise<R>((resolve, reject) => {
+        const id = ++sequence.current;
+        const settle = () => {
+          pending.current = pending.current.filter((r) => r.id !== id);
+          setRequests(pending.current);
+        };
+        const request = {
+          id,
+          kind,
+          params,
+          resolve: (result: R) => {
+            settle();
+            resolve(result);
+          },
+          reject: (error: Error) => {
+            settle();
+            reject(error);
+          },
+        } as unknown as ServerRequest;
+        signal.addEventListener("abort", () => request.reject(new Error("cancelled by the server")));
+        pending.current = [...pending.current, request];
+        setRequests(pending.current);
+      }),
+    [],
+  );
+
   const disconnect = useCallback(async () => {
     const current = client.current;
     client.current = null;
+    for (const request of pending.current) request.reject(new Error("the Inspector disconnected"));
     await current?.close().catch(() => {});
     await revokeToken();
     setState((s) => ({ ...s, status: s.status === "idle" ? "idle" : "closed" }));
@@ -150,7 +197,14 @@ export function useMcpConnection() {
         );
         const next = new Client(
           { name: "mcpbox-inspector", version: "1.0.0" },
-          { capabilities: {}, jsonSchemaValidator: acceptAll },
+          { capabilities: { sampling: {}, elicitation: {} }, jsonSchemaValidator: acceptAll },
+        );
+        // Sampling and elicitation come to the user, who answers them in a dialog.
+        next.setRequestHandler(CreateMessageRequestSchema, (request, extra) =>
+          ask<CreateMessageResult>("sampling", request.params, extra.signal),
+        );
+        next.setRequestHandler(ElicitRequestSchema, (request, extra) =>
+          ask<ElicitResult>("elicitation", request.params, extra.signal),
         );
         // Notifications are shown from the raw stream; these only keep the SDK from complaining.
         next.fallbackNotificationHandler = async () => {};
@@ -177,7 +231,7 @@ export function useMcpConnection() {
         setState({ status: "idle", session, instance: instance.name, error });
       }
     },
-    [disconnect, revokeToken],
+    [ask, disconnect, revokeToken],
   );
 
   // Leaving the page or the console: end the session and revoke the token, even mid-unload.
@@ -205,6 +259,7 @@ export function useMcpConnection() {
     state,
     messages,
     notifications,
+    requests,
     client: client.current,
     connect,
     disconnect,
