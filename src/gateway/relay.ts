@@ -54,6 +54,8 @@ interface InFlight {
   startedAt: number;
   progressToken?: string | number;
   timer: NodeJS.Timeout;
+  /** Server→client requests of this call still waiting for the client: its timeout does not run meanwhile. */
+  waitingOnClient: number;
 }
 
 /**
@@ -65,6 +67,8 @@ interface InFlight {
 export class Relay {
   private readonly inFlight = new Map<RequestId, InFlight>();
   private readonly progressOwners = new Map<string | number, RequestId>();
+  /** Server→client requests (sampling, elicitation, roots) not yet answered, with the call they belong to. */
+  private readonly awaitingClient = new Map<RequestId, RequestId | undefined>();
   private closed = false;
 
   constructor(
@@ -99,6 +103,7 @@ export class Relay {
     for (const entry of this.inFlight.values()) clearTimeout(entry.timer);
     this.inFlight.clear();
     this.progressOwners.clear();
+    this.awaitingClient.clear();
     await Promise.allSettled([this.upstream.close(), this.downstream.close()]);
     this.options.onClose?.();
   }
@@ -106,6 +111,8 @@ export class Relay {
   private fromDownstream(message: JSONRPCMessage): void {
     if (isRequest(message)) {
       this.track(message);
+    } else if (isResponse(message)) {
+      this.clientAnswered(message.id as RequestId);
     } else if (isNotification(message) && message.method === "notifications/cancelled") {
       const id = (message.params as { requestId?: RequestId } | undefined)?.requestId;
       if (id !== undefined) this.settle(id, "error", ErrorCode.RequestTimeout);
@@ -137,6 +144,7 @@ export class Relay {
       target,
       startedAt: performance.now(),
       timer: this.startTimer(request.id, request.method),
+      waitingOnClient: 0,
     };
     if (typeof token === "string" || typeof token === "number") {
       entry.progressToken = token;
@@ -194,9 +202,33 @@ export class Relay {
         related = this.newestInFlight();
       }
     } else {
+      // A server→client request (JSONRPCNotification's type admits an id, so TypeScript cannot tell).
       related = this.newestInFlight();
+      this.awaitClient((message as JSONRPCRequest).id, related);
     }
     this.deliver(message, related);
+  }
+
+  /**
+   * A call whose server asked the client something (a person may be answering a sampling or elicitation
+   * dialog) is not timed out meanwhile: its timer stops, and starts afresh once every question is answered.
+   */
+  private awaitClient(id: RequestId, call: RequestId | undefined): void {
+    this.awaitingClient.set(id, call);
+    const entry = call === undefined ? undefined : this.inFlight.get(call);
+    if (!entry) return;
+    entry.waitingOnClient++;
+    clearTimeout(entry.timer);
+  }
+
+  private clientAnswered(id: RequestId): void {
+    if (!this.awaitingClient.has(id)) return;
+    const call = this.awaitingClient.get(id);
+    this.awaitingClient.delete(id);
+    const entry = call === undefined ? undefined : this.inFlight.get(call);
+    if (!entry) return;
+    entry.waitingOnClient = Math.max(0, entry.waitingOnClient - 1);
+    this.restartTimer(call!);
   }
 
   private deliver(message: JSONRPCMessage, relatedRequestId?: RequestId): Promise<void> {
@@ -212,6 +244,7 @@ export class Relay {
   /** A server→client request nobody can receive still gets an answer, so the server does not hang. */
   private refuse(message: JSONRPCMessage): void {
     if (!isRequest(message)) return;
+    this.clientAnswered(message.id as RequestId);
     this.upstream
       .send({
         jsonrpc: "2.0",
@@ -234,7 +267,7 @@ export class Relay {
     const entry = this.inFlight.get(id);
     if (!entry) return;
     clearTimeout(entry.timer);
-    entry.timer = this.startTimer(id, entry.method);
+    if (entry.waitingOnClient === 0) entry.timer = this.startTimer(id, entry.method);
   }
 
   private settle(id: RequestId, outcome: CallRecord["outcome"], errorCode?: number): InFlight | undefined {

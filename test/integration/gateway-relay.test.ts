@@ -56,6 +56,7 @@ beforeAll(async () => {
   box = await startBox([
     stdioInstance("per-session", "conformance-server.mjs"),
     stdioInstance("shared", "conformance-server.mjs", { sessionPolicy: "shared" }),
+    stdioInstance("quick-timeout", "conformance-server.mjs", { requestTimeoutSeconds: 1 }),
     {
       name: "remote",
       accessMode: "proxy",
@@ -128,6 +129,24 @@ describe.each([
       await client.setLoggingLevel("debug");
       await client.callTool({ name: "test_tool_with_logging", arguments: {} });
       expect(logs.length).toBeGreaterThanOrEqual(3);
+    } finally {
+      await client.close();
+    }
+  });
+});
+
+describe("a call waiting on its client", () => {
+  it("is not timed out while the client answers the server's sampling request", async () => {
+    // The instance times calls out after 1 s; a person takes 2.5 s to answer the server's question.
+    const patient = new Client({ name: "patient", version: "1.0.0" }, { capabilities: { sampling: {} } });
+    patient.setRequestHandler(CreateMessageRequestSchema, async () => {
+      await new Promise((resolve) => setTimeout(resolve, 2500));
+      return { model: "person", role: "assistant", content: { type: "text", text: "took my time" } };
+    });
+    const client = await connectClient(box.mcpUrl("quick-timeout"), { token, client: patient });
+    try {
+      const answered = await client.callTool({ name: "test_sampling", arguments: { prompt: "think" } });
+      expect(JSON.stringify(answered.content)).toContain("LLM response: took my time");
     } finally {
       await client.close();
     }
