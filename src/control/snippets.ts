@@ -18,7 +18,7 @@ export interface Snippet {
 /**
  * What a user pastes into their MCP client to reach an instance. Hosted and proxy instances go through the
  * gateway with the user's token (the upstream's own credentials never appear); direct instances hand out
- * their upstream configuration as it is.
+ * their upstream configuration, with placeholders where MCPBox holds credentials (env values, headers).
  */
 export function snippetFor(
   client: ClientKind,
@@ -74,6 +74,12 @@ export function snippetFor(
   }
 }
 
+/** Each value replaced by a placeholder naming its key: stored credentials are not handed out. */
+const placeholders = (values: Record<string, string>) =>
+  Object.fromEntries(
+    Object.keys(values).map((key) => [key, `<YOUR_${key.toUpperCase().replace(/\W+/g, "_")}>`]),
+  );
+
 function directSnippet(client: ClientKind, instance: Instance): Snippet {
   const upstream = instance.upstream;
   const entry =
@@ -81,13 +87,14 @@ function directSnippet(client: ClientKind, instance: Instance): Snippet {
       ? {
           command: upstream.command,
           args: upstream.args,
-          ...(Object.keys(upstream.env).length ? { env: upstream.env } : {}),
+          ...(Object.keys(upstream.env).length ? { env: placeholders(upstream.env) } : {}),
         }
       : {
           type: upstream.type === "sse" ? "sse" : "http",
           url: upstream.url,
-          ...(Object.keys(upstream.headers).length ? { headers: upstream.headers } : {}),
+          ...(Object.keys(upstream.headers).length ? { headers: placeholders(upstream.headers) } : {}),
         };
+  const secrets = upstream.type === "stdio" ? upstream.env : upstream.headers;
   const json =
     client === "vscode"
       ? { servers: { [instance.name]: entry } }
@@ -102,7 +109,14 @@ function directSnippet(client: ClientKind, instance: Instance): Snippet {
     client,
     file,
     json,
-    notes: ["Direct instance: your client connects to the server itself, not through MCPBox."],
+    notes: [
+      "Direct instance: your client connects to the server itself, not through MCPBox.",
+      ...(Object.keys(secrets).length
+        ? [
+            "The credentials MCPBox holds for it are not handed out: put your own in place of the placeholders.",
+          ]
+        : []),
+    ],
   };
 }
 

@@ -157,6 +157,31 @@ describe("snippets", () => {
     const code = await admin.json("GET", "/instances/conf/snippet?client=claude-code");
     expect(code.command).toMatch(/^claude mcp add --transport http conf /);
   });
+
+  it("hands out a direct instance's configuration with placeholders for the credentials it holds", async () => {
+    await admin.json(
+      "POST",
+      "/instances",
+      {
+        name: "direct-remote",
+        accessMode: "direct",
+        upstream: {
+          type: "streamable-http",
+          url: "https://mcp.example.com/mcp",
+          headers: { Authorization: `Bearer ${SECRET}`, "X-Team": "platform" },
+        },
+      },
+      201,
+    );
+    const snippet = await admin.json("GET", "/instances/direct-remote/snippet?client=cursor");
+    expect(snippet.json.mcpServers["direct-remote"]).toEqual({
+      type: "http",
+      url: "https://mcp.example.com/mcp",
+      headers: { Authorization: "<YOUR_AUTHORIZATION>", "X-Team": "<YOUR_X_TEAM>" },
+    });
+    expect(JSON.stringify(snippet)).not.toContain(SECRET);
+    expect(snippet.notes.join(" ")).toMatch(/put your own in place of the placeholders/);
+  });
 });
 
 describe("import and export", () => {
