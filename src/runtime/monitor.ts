@@ -129,7 +129,11 @@ export class ContainerMonitor {
     for (const instance of instances) {
       if (this.swept.has(instance.name) || this.states.has(instance.name)) continue;
       const runtime = this.runtimes.of(instance.runtime.environment);
-      if (!runtime) continue;
+      if (!runtime) {
+        // A local process has no container (changing its environment forgets it, so it is swept again).
+        this.swept.add(instance.name);
+        continue;
+      }
       try {
         if (!instance.enabled) await runtime.remove(instance.name);
         else if (["running", "starting"].includes((await runtime.state(instance.name)).phase))

@@ -17,6 +17,18 @@ export async function dockerAvailable(): Promise<boolean> {
 }
 
 /**
+ * Whether the Docker tests can run here. CI installs and starts an engine and sets MCPBOX_REQUIRE_DOCKER=1:
+ * there a missing engine fails the tests instead of skipping them.
+ */
+export async function dockerForTests(): Promise<boolean> {
+  if (await dockerAvailable()) return true;
+  if (process.env.MCPBOX_REQUIRE_DOCKER === "1") {
+    throw new Error("MCPBOX_REQUIRE_DOCKER=1 but no Docker engine answers");
+  }
+  return false;
+}
+
+/**
  * A small image built here (no registry is reachable): this machine's node binary and the shared libraries
  * it links, a non-root user, and our conformance fixture server bundled into /app, imported as a rootfs.
  */

@@ -9,7 +9,7 @@ import type { InstanceInput } from "../../src/control/instance-model.js";
 import { bundleForNode } from "../../src/runtime/bridge-bundle.js";
 import { connectClient, disconnect, fixture, startBox, type TestBox } from "../helpers/box.js";
 import { runConformance } from "../helpers/conformance.js";
-import { buildFixtureImage, dockerAvailable } from "../helpers/docker-image.js";
+import { buildFixtureImage, dockerForTests } from "../helpers/docker-image.js";
 
 /**
  * Hosted stdio instances in hardened containers, against a real Docker engine. CI installs and starts one
@@ -61,12 +61,8 @@ async function waitForRunning(name: string, previousId: string, timeoutMs = 30_0
 }
 
 beforeAll(async () => {
-  available = await dockerAvailable();
-  if (!available) {
-    if (process.env.MCPBOX_REQUIRE_DOCKER === "1")
-      throw new Error("MCPBOX_REQUIRE_DOCKER=1 but no Docker engine answers");
-    return;
-  }
+  available = await dockerForTests();
+  if (!available) return;
   image = await buildFixtureImage();
   box = await startBox([]);
 }, 120_000);

@@ -7,7 +7,7 @@ import { createServer as createTlsServer } from "node:tls";
 import Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectClient, disconnect, startBox, type TestBox } from "../helpers/box.js";
-import { buildFixtureImage, dockerAvailable } from "../helpers/docker-image.js";
+import { buildFixtureImage, dockerForTests } from "../helpers/docker-image.js";
 
 /**
  * A Docker engine reached over TCP with mutual TLS, as a remote engine is: the local engine's socket behind a
@@ -24,8 +24,8 @@ let image: string;
 const pem = (name: string) => readFileSync(join(dir, name), "utf8");
 const openssl = (...args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: "pipe" });
 
-/** A CA, a server certificate for 127.0.0.1, a client certificate from the CA, and one from nobody. */
-function makeCertificates() {
+/** A self-signed certificate and key, `<name>.pem` and `<name>.key`. */
+const selfSigned = (name: string) =>
   openssl(
     "req",
     "-x509",
@@ -35,12 +35,16 @@ function makeCertificates() {
     "-days",
     "1",
     "-subj",
-    "/CN=test-ca",
+    `/CN=${name}`,
     "-keyout",
-    "ca.key",
+    `${name}.key`,
     "-out",
-    "ca.pem",
+    `${name}.pem`,
   );
+
+/** A CA, a server certificate for 127.0.0.1, a client certificate from the CA, and one from nobody. */
+function makeCertificates() {
+  selfSigned("ca");
   writeFileSync(join(dir, "server.ext"), "subjectAltName=IP:127.0.0.1\n");
   for (const [name, ext] of [
     ["server", "server.ext"],
@@ -75,21 +79,7 @@ function makeCertificates() {
       ...(ext ? ["-extfile", ext] : []),
     );
   }
-  openssl(
-    "req",
-    "-x509",
-    "-newkey",
-    "rsa:2048",
-    "-nodes",
-    "-days",
-    "1",
-    "-subj",
-    "/CN=stranger",
-    "-keyout",
-    "stranger.key",
-    "-out",
-    "stranger.pem",
-  );
+  selfSigned("stranger");
 }
 
 const environment = (name: string, client: "client" | "stranger") => ({
@@ -102,12 +92,8 @@ const environment = (name: string, client: "client" | "stranger") => ({
 });
 
 beforeAll(async () => {
-  available = await dockerAvailable();
-  if (!available) {
-    if (process.env.MCPBOX_REQUIRE_DOCKER === "1")
-      throw new Error("MCPBOX_REQUIRE_DOCKER=1 but no Docker engine answers");
-    return;
-  }
+  available = await dockerForTests();
+  if (!available) return;
   dir = mkdtempSync(join(tmpdir(), "mcpbox-docker-tls-"));
   makeCertificates();
   proxy = createTlsServer(
