@@ -54,8 +54,6 @@ interface InFlight {
   startedAt: number;
   progressToken?: string | number;
   timer: NodeJS.Timeout;
-  /** Server→client requests of this call still waiting for the client: its timeout does not run meanwhile. */
-  waitingOnClient: number;
 }
 
 /**
@@ -144,7 +142,6 @@ export class Relay {
       target,
       startedAt: performance.now(),
       timer: this.startTimer(request.id, request.method),
-      waitingOnClient: 0,
     };
     if (typeof token === "string" || typeof token === "number") {
       entry.progressToken = token;
@@ -215,20 +212,14 @@ export class Relay {
    */
   private awaitClient(id: RequestId, call: RequestId | undefined): void {
     this.awaitingClient.set(id, call);
-    const entry = call === undefined ? undefined : this.inFlight.get(call);
-    if (!entry) return;
-    entry.waitingOnClient++;
-    clearTimeout(entry.timer);
+    if (call !== undefined) clearTimeout(this.inFlight.get(call)?.timer);
   }
 
   private clientAnswered(id: RequestId): void {
     if (!this.awaitingClient.has(id)) return;
     const call = this.awaitingClient.get(id);
     this.awaitingClient.delete(id);
-    const entry = call === undefined ? undefined : this.inFlight.get(call);
-    if (!entry) return;
-    entry.waitingOnClient = Math.max(0, entry.waitingOnClient - 1);
-    this.restartTimer(call!);
+    if (call !== undefined) this.restartTimer(call);
   }
 
   private deliver(message: JSONRPCMessage, relatedRequestId?: RequestId): Promise<void> {
@@ -267,7 +258,8 @@ export class Relay {
     const entry = this.inFlight.get(id);
     if (!entry) return;
     clearTimeout(entry.timer);
-    if (entry.waitingOnClient === 0) entry.timer = this.startTimer(id, entry.method);
+    const waitingOnClient = [...this.awaitingClient.values()].includes(id);
+    if (!waitingOnClient) entry.timer = this.startTimer(id, entry.method);
   }
 
   private settle(id: RequestId, outcome: CallRecord["outcome"], errorCode?: number): InFlight | undefined {
